@@ -1,0 +1,85 @@
+"""Metals and gemstones: densities (g/cm3), display colours, refractive indices.
+
+Metal densities are the published alloy figures (DESIGN.md). Colours are linear RGB for
+Blender's Principled BSDF base colour. Weight (g) = volume (mm3) * density / 1000.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CARAT_G = 0.2  # 1 carat = 0.2 g
+
+
+@dataclass(frozen=True)
+class Metal:
+    name: str
+    label: str
+    density: float  # g/cm3
+    color: tuple[float, float, float]
+    roughness: float = 0.18
+
+    def weight_g(self, volume_mm3: float) -> float:
+        return volume_mm3 * self.density / 1000.0
+
+
+_YELLOW = (1.0, 0.78, 0.34)
+_WHITE = (0.85, 0.85, 0.83)
+_ROSE = (0.98, 0.62, 0.52)
+
+METALS: dict[str, Metal] = {
+    m.name: m
+    for m in (
+        Metal("gold_24k", "24K gold", 19.32, (1.0, 0.71, 0.29)),
+        Metal("gold_22k", "22K gold", 17.86, (1.0, 0.74, 0.31)),
+        Metal("gold_18k_yellow", "18K yellow gold", 15.53, _YELLOW),
+        Metal("gold_14k_yellow", "14K yellow gold", 13.05, (0.98, 0.80, 0.42)),
+        Metal("gold_10k_yellow", "10K yellow gold", 11.47, (0.95, 0.81, 0.48)),
+        Metal("gold_18k_white_pd", "18K white gold (palladium)", 15.66, _WHITE),
+        Metal("gold_18k_white_ni", "18K white gold (nickel)", 14.69, _WHITE),
+        Metal("gold_14k_white_pd", "14K white gold (palladium)", 14.6, (0.84, 0.83, 0.80)),
+        Metal("gold_14k_white_ni", "14K white gold (nickel)", 12.61, (0.84, 0.83, 0.80)),
+        Metal("gold_10k_white", "10K white gold", 10.99, (0.82, 0.81, 0.77)),
+        Metal("gold_18k_rose", "18K rose gold", 15.02, _ROSE),
+        Metal("gold_14k_rose", "14K rose gold", 13.03, (0.97, 0.65, 0.55)),
+        Metal("gold_10k_rose", "10K rose gold", 11.52, (0.95, 0.67, 0.58)),
+        Metal("platinum_950", "Platinum 950", 20.7, (0.84, 0.83, 0.82), 0.15),
+        Metal("platinum_900", "Platinum 900", 21.54, (0.84, 0.83, 0.82), 0.15),
+        Metal("palladium_950", "Palladium 950", 12.16, (0.80, 0.79, 0.77), 0.15),
+        Metal("silver_925", "Sterling silver 925", 10.36, (0.97, 0.96, 0.94), 0.12),
+        Metal("brass", "Brass", 8.75, (0.89, 0.70, 0.36), 0.25),
+        Metal("bronze", "Bronze", 8.8, (0.80, 0.50, 0.30), 0.3),
+        Metal("titanium", "Titanium Ti6Al4V", 4.43, (0.62, 0.59, 0.55), 0.3),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Stone:
+    name: str
+    label: str
+    density: float  # g/cm3
+    refractive_index: float
+    color: tuple[float, float, float]
+
+
+STONES: dict[str, Stone] = {
+    s.name: s
+    for s in (
+        Stone("diamond", "Diamond", 3.52, 2.42, (1.0, 1.0, 1.0)),
+        Stone("ruby", "Ruby", 4.0, 1.77, (0.75, 0.02, 0.08)),
+        Stone("sapphire", "Sapphire", 4.0, 1.77, (0.05, 0.12, 0.65)),
+        Stone("emerald", "Emerald", 2.72, 1.58, (0.03, 0.55, 0.22)),
+        Stone("aquamarine", "Aquamarine", 2.72, 1.58, (0.45, 0.80, 0.90)),
+        Stone("morganite", "Morganite", 2.72, 1.59, (0.95, 0.70, 0.68)),
+        Stone("amethyst", "Amethyst", 2.65, 1.55, (0.50, 0.20, 0.70)),
+        Stone("citrine", "Citrine", 2.65, 1.55, (0.95, 0.65, 0.12)),
+        Stone("spinel", "Spinel", 3.6, 1.72, (0.80, 0.10, 0.30)),
+        Stone("topaz", "Topaz", 3.53, 1.62, (0.55, 0.78, 0.95)),
+        Stone("garnet", "Garnet", 3.9, 1.76, (0.45, 0.03, 0.06)),
+        Stone("tourmaline", "Tourmaline", 3.1, 1.63, (0.20, 0.60, 0.35)),
+        Stone("peridot", "Peridot", 3.34, 1.67, (0.55, 0.75, 0.10)),
+        Stone("tanzanite", "Tanzanite", 3.35, 1.70, (0.30, 0.25, 0.75)),
+        Stone("cz", "Cubic zirconia", 5.8, 2.16, (1.0, 1.0, 1.0)),
+    )
+}

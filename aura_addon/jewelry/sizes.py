@@ -1,0 +1,201 @@
+"""Ring sizes in every common system, both ways: size -> inner circumference/diameter, and
+diameter -> nearest size in each system.
+
+Everything is expressed through the inner circumference C in millimetres:
+- US/Canada: C = 36.5367 + 2.5535 * size (quarter sizes; US 7 -> 54.41 mm, 17.32 mm inside).
+- UK/Australia: C = 37.5 + 1.25 * i, where letter A is i = 0 and a half size adds 0.5.
+- EU, ISO 8653: the size number IS the inner circumference in millimetres.
+- Switzerland: C = size + 40 (ISO 8653 less 40).
+- Japan and Hong Kong: published conversion charts to US sizes (tables below).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+SYSTEMS = ("US", "UK", "EU", "CH", "JP", "HK")
+
+US_MIN, US_MAX = 0.0, 16.0
+UK_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+EU_MIN, EU_MAX = 36.5, 77.5
+CH_MIN, CH_MAX = EU_MIN - 40, EU_MAX - 40
+DIAMETER_MIN, DIAMETER_MAX = 10.0, 26.0
+
+# Japanese size -> US size (published chart).
+JP_TO_US = {
+    1: 1, 2: 2, 3: 2.5, 4: 3, 5: 3.375, 6: 3.625, 7: 4, 8: 4.5, 9: 5, 10: 5.375,
+    11: 5.875, 12: 6, 13: 6.5, 14: 7, 15: 7.5, 16: 8, 17: 8.5, 18: 9, 19: 9.5, 20: 10,
+    21: 10.25, 22: 10.5, 23: 11, 24: 11.5, 25: 12, 26: 12.5, 27: 13,
+}  # fmt: skip
+# Hong Kong size -> US size (published chart).
+HK_TO_US = {
+    5: 2.75, 6: 3, 7: 3.5, 8: 3.75, 9: 4.25, 10: 4.75, 11: 5.25, 12: 5.5, 13: 6, 14: 6.5,
+    15: 7, 16: 7.5, 17: 7.75, 18: 8.25, 19: 8.75, 20: 9, 21: 9.5, 22: 10, 23: 10.25,
+    24: 10.75, 25: 11.25, 26: 11.5, 27: 12, 28: 12.5, 29: 12.75, 30: 13.25,
+}  # fmt: skip
+
+
+class SizeError(ValueError):
+    """A ring size that does not exist; the message names the value and what is allowed."""
+
+
+def us_circumference(us: float) -> float:
+    return 36.5367 + 2.5535 * us
+
+
+def _us_from_circumference(c: float) -> float:
+    return (c - 36.5367) / 2.5535
+
+
+def _uk_index(value: str) -> float:
+    """'M' -> 12, 'M 1/2' -> 12.5 (also 'M1/2', 'M½', 'M.5')."""
+    text = str(value).strip().upper().replace("½", " 1/2")
+    m = re.fullmatch(r"([A-Z])\s*(?:(1/2|\.5))?", text)
+    if not m:
+        raise SizeError(
+            f"size.value: {value!r} is not a UK size; allowed: a letter A to Z, optionally with ' 1/2'"
+        )
+    return UK_LETTERS.index(m.group(1)) + (0.5 if m.group(2) else 0.0)
+
+
+def uk_label(index: float) -> str:
+    letter = UK_LETTERS[int(index)]
+    return letter + (" 1/2" if index % 1 else "")
+
+
+def _number(system: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise SizeError(f"size.value: {value!r} is not a {system} size number")
+    try:
+        number = float(value)
+    except ValueError:
+        raise SizeError(f"size.value: {value!r} is not a {system} size number") from None
+    if not math.isfinite(number):
+        raise SizeError(f"size.value: {value!r} is not a {system} size number")
+    return number
+
+
+def circumference_mm(system: str, value) -> float:
+    """Inner circumference in mm of a size; raises SizeError naming what is allowed."""
+    system = str(system).upper()
+    if system == "US":
+        us = _number(system, value)
+        if not (US_MIN <= us <= US_MAX) or abs(us * 8 - round(us * 8)) > 1e-9:
+            raise SizeError(
+                f"size.value: {value!r} is not a US size; allowed: {US_MIN:g} to {US_MAX:g} "
+                "in quarter (or eighth) steps"
+            )
+        return us_circumference(us)
+    if system == "UK":
+        return 37.5 + 1.25 * _uk_index(value)
+    if system in ("EU", "CH"):
+        number = _number(system, value)
+        lo, hi = (EU_MIN, EU_MAX) if system == "EU" else (CH_MIN, CH_MAX)
+        if not (lo <= number <= hi) or abs(number * 2 - round(number * 2)) > 1e-9:
+            raise SizeError(
+                f"size.value: {value!r} is not a {system} size; allowed: {lo:g} to {hi:g} in half steps"
+            )
+        return number if system == "EU" else number + 40.0
+    if system in ("JP", "HK"):
+        table = JP_TO_US if system == "JP" else HK_TO_US
+        number = _number(system, value)
+        if number not in table:
+            raise SizeError(
+                f"size.value: {value!r} is not a {system} size; allowed: whole numbers "
+                f"{min(table)} to {max(table)}"
+            )
+        return us_circumference(table[int(number)])
+    raise SizeError(f"size.system: {system!r} is unknown; allowed: {', '.join(SYSTEMS)}")
+
+
+def inner_diameter_mm(system: str, value) -> float:
+    return circumference_mm(system, value) / math.pi
+
+
+def all_sizes(system: str) -> list:
+    """Every size a system offers, in ascending order (labels as the spec writes them)."""
+    if system == "US":
+        return [i / 4 for i in range(int(US_MIN * 4), int(US_MAX * 4) + 1)]
+    if system == "UK":
+        return [uk_label(i / 2) for i in range(0, len(UK_LETTERS) * 2 - 1)]
+    if system == "EU":
+        return [i / 2 for i in range(int(EU_MIN * 2), int(EU_MAX * 2) + 1)]
+    if system == "CH":
+        return [i / 2 for i in range(int(CH_MIN * 2), int(CH_MAX * 2) + 1)]
+    if system == "JP":
+        return sorted(JP_TO_US)
+    if system == "HK":
+        return sorted(HK_TO_US)
+    raise SizeError(f"size.system: {system!r} is unknown; allowed: {', '.join(SYSTEMS)}")
+
+
+def format_value(value) -> str:
+    if isinstance(value, str):
+        return value
+    return f"{value:g}"
+
+
+@dataclass(frozen=True)
+class NearestSize:
+    system: str
+    value: object  # float for numeric systems, str for UK
+    label: str
+    diameter_mm: float
+    delta_mm: float  # this size's diameter minus the measured one
+
+    def as_dict(self) -> dict:
+        return {
+            "value": self.value,
+            "label": self.label,
+            "diameter_mm": round(self.diameter_mm, 3),
+            "delta_mm": round(self.delta_mm, 3),
+        }
+
+
+def nearest_size(system: str, diameter_mm: float) -> NearestSize:
+    best = min(all_sizes(system), key=lambda v: abs(inner_diameter_mm(system, v) - diameter_mm))
+    d = inner_diameter_mm(system, best)
+    value = best if isinstance(best, str) else (int(best) if float(best).is_integer() else best)
+    return NearestSize(system, value, f"{system} {format_value(value)}", d, d - diameter_mm)
+
+
+def nearest_sizes(diameter_mm: float) -> dict[str, NearestSize]:
+    """The nearest size in every system for an inner diameter (for the panel and spec sheets)."""
+    return {system: nearest_size(system, diameter_mm) for system in SYSTEMS}
+
+
+def parse_size_range(text: str) -> list[tuple[str, object]]:
+    """'US:5-10:0.5' -> [('US', 5.0), ('US', 5.5), ...]; 'UK:J-P' steps by whole letters unless a step is given."""
+    m = re.fullmatch(r"\s*([A-Za-z]{2}):([^:]+?)-([^:]+?)(?::([0-9.]+))?\s*", text)
+    if not m:
+        raise SizeError(
+            f"size range {text!r} is not understood; write SYSTEM:FROM-TO[:STEP], e.g. US:5-10:0.5"
+        )
+    system, first, last, step = m.group(1).upper(), m.group(2), m.group(3), m.group(4)
+    sizes = all_sizes(system)
+    if system == "UK":
+        lo, hi = _uk_index(first), _uk_index(last)
+        step_f = float(step) if step else 1.0
+        keys = [_uk_index(s) for s in sizes]
+        circumference_mm("UK", first)
+        picked = [s for s, k in zip(sizes, keys, strict=True) if lo <= k <= hi and _on_step(k - lo, step_f)]
+    else:
+        lo, hi = float(first), float(last)
+        circumference_mm(system, lo)
+        circumference_mm(system, hi)
+        step_f = float(step) if step else (0.5 if system in ("US",) else 1.0)
+        picked = [s for s in sizes if lo - 1e-9 <= s <= hi + 1e-9 and _on_step(s - lo, step_f)]
+    if step is not None and step_f <= 0:
+        raise SizeError(f"size range {text!r}: the step must be positive")
+    if not picked:
+        raise SizeError(f"size range {text!r} contains no {system} sizes")
+    return [(system, s) for s in picked]
+
+
+def _on_step(offset: float, step: float) -> bool:
+    if step <= 0:
+        return False
+    k = offset / step
+    return abs(k - round(k)) < 1e-6

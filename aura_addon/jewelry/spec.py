@@ -1,0 +1,289 @@
+"""The design spec: the contract between the panel, the batch script and the AI server.
+
+Dataclasses with defaults, strict validation (an error names the field, the value and what
+is allowed; nothing is clamped silently), and JSON load/save with a `spec_version`.
+`DesignSpec.from_dict(spec.to_dict()) == spec` for every valid spec.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+from . import gem_cuts, sizes
+from .materials import METALS, STONES
+
+SPEC_VERSION = 1
+PROFILES = ("flat", "comfort", "d", "knife-edge")
+SETTINGS = ("prong", "bezel", "none")
+PRONG_COUNTS = (3, 4, 6)
+BACKENDS = ("procedural", "shap-e", "image-to-3d")
+MAX_PROMPT = 1000
+
+SHANK_WIDTH = (1.0, 15.0)
+SHANK_THICKNESS = (0.8, 6.0)
+CARAT = (0.01, 30.0)
+GEM_MM = (1.0, 30.0)
+MOTIF_MM = (2.0, 40.0)
+
+
+class SpecError(ValueError):
+    """An invalid design spec. `field` is the dotted path, e.g. 'gem.carat'."""
+
+    def __init__(self, field_path: str, value, allowed: str):
+        self.field = field_path
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{field_path}: {value!r} is not allowed; {allowed}")
+
+
+def _number(path: str, value, lo: float, hi: float, unit: str = "") -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise SpecError(path, value, f"expected a number from {lo:g} to {hi:g}{unit}")
+    if not lo <= value <= hi:
+        raise SpecError(path, value, f"allowed: {lo:g} to {hi:g}{unit}")
+    return float(value)
+
+
+def _choice(path: str, value, allowed) -> str:
+    if value not in allowed:
+        raise SpecError(path, value, f"allowed: {', '.join(map(str, allowed))}")
+    return value
+
+
+@dataclass
+class RingSize:
+    system: str | None = "US"
+    value: float | str | None = 7
+    diameter_mm: float | None = None  # a raw inner diameter instead of a named size
+
+    def validate(self) -> None:
+        if self.diameter_mm is not None:
+            if self.system is not None or self.value is not None:
+                raise SpecError(
+                    "size", asdict(self), "give either system and value, or diameter_mm"
+                )
+            _number(
+                "size.diameter_mm", self.diameter_mm, sizes.DIAMETER_MIN, sizes.DIAMETER_MAX, " mm"
+            )
+            return
+        _choice("size.system", self.system, sizes.SYSTEMS)
+        try:
+            sizes.circumference_mm(self.system, self.value)
+        except sizes.SizeError as exc:
+            raise SpecError("size.value", self.value, str(exc).split("; ", 1)[-1]) from None
+
+    @property
+    def inner_diameter_mm(self) -> float:
+        if self.diameter_mm is not None:
+            return float(self.diameter_mm)
+        return sizes.inner_diameter_mm(self.system, self.value)
+
+    @property
+    def circumference_mm(self) -> float:
+        return self.inner_diameter_mm * math.pi
+
+    @property
+    def label(self) -> str:
+        if self.diameter_mm is not None:
+            return f"{self.diameter_mm:g} mm inside"
+        return f"{self.system} {sizes.format_value(self.value)}"
+
+
+@dataclass
+class Shank:
+    profile: str = "comfort"
+    width_mm: float = 2.2
+    thickness_mm: float = 1.7
+    top_width_mm: float | None = None  # taper: wider under the head (None: no taper)
+    top_thickness_mm: float | None = None
+
+    def validate(self) -> None:
+        _choice("shank.profile", self.profile, PROFILES)
+        _number("shank.width_mm", self.width_mm, *SHANK_WIDTH, " mm")
+        _number("shank.thickness_mm", self.thickness_mm, *SHANK_THICKNESS, " mm")
+        if self.top_width_mm is not None:
+            _number("shank.top_width_mm", self.top_width_mm, *SHANK_WIDTH, " mm")
+        if self.top_thickness_mm is not None:
+            _number("shank.top_thickness_mm", self.top_thickness_mm, *SHANK_THICKNESS, " mm")
+
+    @property
+    def width_top(self) -> float:
+        return self.top_width_mm if self.top_width_mm is not None else self.width_mm
+
+    @property
+    def thickness_top(self) -> float:
+        return self.top_thickness_mm if self.top_thickness_mm is not None else self.thickness_mm
+
+
+@dataclass
+class Gem:
+    cut: str = "round"
+    stone: str = "diamond"
+    carat: float | None = 1.0
+    size_mm: float | list[float] | None = None  # round: diameter; fancy: [length, width]
+
+    def validate(self) -> None:
+        _choice("gem.cut", self.cut, gem_cuts.CUTS)
+        _choice("gem.stone", self.stone, tuple(STONES))
+        if (self.carat is None) == (self.size_mm is None):
+            raise SpecError(
+                "gem", {"carat": self.carat, "size_mm": self.size_mm}, "give carat or size_mm"
+            )
+        if self.carat is not None:
+            _number("gem.carat", self.carat, *CARAT, " ct")
+            return
+        if isinstance(self.size_mm, list):
+            if len(self.size_mm) != 2:
+                raise SpecError("gem.size_mm", self.size_mm, "a number or [length, width] in mm")
+            for i, v in enumerate(self.size_mm):
+                _number(f"gem.size_mm[{i}]", v, *GEM_MM, " mm")
+            if self.size_mm[0] < self.size_mm[1]:
+                raise SpecError("gem.size_mm", self.size_mm, "[length, width] with length >= width")
+        else:
+            _number("gem.size_mm", self.size_mm, *GEM_MM, " mm")
+
+    def dimensions(self) -> tuple[float, float]:
+        """(length, width) in mm; length runs along the finger."""
+        if self.carat is not None:
+            return gem_cuts.dimensions_for_carat(self.cut, self.stone, self.carat)
+        return gem_cuts.dimensions_for_size(self.cut, self.size_mm)
+
+    def carat_weight(self) -> float:
+        return gem_cuts.carat_of(self.cut, self.stone, *self.dimensions())
+
+
+@dataclass
+class Setting:
+    type: str = "prong"
+    prongs: int = 4
+
+    def validate(self) -> None:
+        _choice("setting.type", self.type, SETTINGS)
+        if self.type == "prong":
+            if isinstance(self.prongs, bool) or self.prongs not in PRONG_COUNTS:
+                raise SpecError(
+                    "setting.prongs", self.prongs, f"allowed: {', '.join(map(str, PRONG_COUNTS))}"
+                )
+
+
+@dataclass
+class Motif:
+    prompt: str = ""
+    backend: str = "procedural"
+    seed: int = 0
+    size_mm: float = 12.0
+
+    def validate(self) -> None:
+        if not isinstance(self.prompt, str) or not self.prompt.strip():
+            raise SpecError("motif.prompt", self.prompt, "describe the motif in words")
+        if len(self.prompt) > MAX_PROMPT:
+            raise SpecError(
+                "motif.prompt", self.prompt[:40] + "...", f"at most {MAX_PROMPT} characters"
+            )
+        _choice("motif.backend", self.backend, BACKENDS)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise SpecError("motif.seed", self.seed, "a whole number >= 0")
+        _number("motif.size_mm", self.size_mm, *MOTIF_MM, " mm")
+
+
+@dataclass
+class DesignSpec:
+    spec_version: int = SPEC_VERSION
+    name: str = ""
+    size: RingSize = field(default_factory=RingSize)
+    metal: str = "gold_18k_yellow"
+    shank: Shank = field(default_factory=Shank)
+    gem: Gem | None = field(default_factory=Gem)
+    setting: Setting = field(default_factory=Setting)
+    motif: Motif | None = None
+
+    def validate(self) -> DesignSpec:
+        if self.spec_version != SPEC_VERSION:
+            raise SpecError("spec_version", self.spec_version, f"this Aura reads {SPEC_VERSION}")
+        if not isinstance(self.name, str):
+            raise SpecError("name", self.name, "a text")
+        self.size.validate()
+        _choice("metal", self.metal, tuple(METALS))
+        self.shank.validate()
+        self.setting.validate()
+        if self.gem is not None:
+            self.gem.validate()
+            if self.setting.type == "none":
+                raise SpecError("setting.type", "none", "a stone needs a prong or bezel setting")
+        if self.motif is not None:
+            self.motif.validate()
+        return self
+
+    # JSON ------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_dict(cls, data) -> DesignSpec:
+        """Build and validate a spec from plain data; missing fields take their defaults."""
+        if not isinstance(data, dict):
+            raise SpecError("spec", type(data).__name__, "a JSON object")
+        _reject_unknown("", data, cls)
+        version = data.get("spec_version", SPEC_VERSION)
+        kwargs = {k: v for k, v in data.items() if k not in ("size", "shank", "gem", "setting")}
+        kwargs.pop("motif", None)
+        kwargs["spec_version"] = version
+        spec = cls(**kwargs)
+        spec.size = _part("size", data, RingSize)
+        if isinstance(data.get("size"), dict) and "diameter_mm" in data["size"]:
+            spec.size.system = data["size"].get("system")
+            spec.size.value = data["size"].get("value")
+        spec.shank = _part("shank", data, Shank)
+        spec.setting = _part("setting", data, Setting)
+        spec.gem = _part("gem", data, Gem, nullable=True)
+        gem_data = data.get("gem") or {}
+        if spec.gem is not None and "size_mm" in gem_data and "carat" not in gem_data:
+            spec.gem.carat = None
+        spec.motif = _part("motif", data, Motif, nullable=True, default_none=True)
+        return spec.validate()
+
+    @classmethod
+    def from_json(cls, text: str) -> DesignSpec:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SpecError("spec", text[:40], f"valid JSON ({exc.msg} at line {exc.lineno})") from None
+        return cls.from_dict(data)
+
+    def save(self, path) -> None:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(self.to_json() + "\n")
+
+    @classmethod
+    def load(cls, path) -> DesignSpec:
+        with open(path, encoding="utf-8") as fh:
+            return cls.from_json(fh.read())
+
+    def copy(self) -> DesignSpec:
+        return DesignSpec.from_dict(self.to_dict())
+
+
+def _reject_unknown(prefix: str, data: dict, cls) -> None:
+    allowed = [f.name for f in fields(cls)]
+    for key in data:
+        if key not in allowed:
+            raise SpecError(f"{prefix}{key}", data[key], f"unknown field; allowed: {', '.join(allowed)}")
+
+
+def _part(name: str, data: dict, cls, nullable: bool = False, default_none: bool = False):
+    if name not in data:
+        return None if default_none else cls()
+    value = data[name]
+    if value is None:
+        if nullable:
+            return None
+        raise SpecError(name, None, "an object")
+    if not isinstance(value, dict):
+        raise SpecError(name, value, "a JSON object")
+    _reject_unknown(f"{name}.", value, cls)
+    return cls(**value)
