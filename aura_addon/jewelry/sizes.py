@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 SYSTEMS = ("US", "UK", "EU", "CH", "JP", "HK")
 
-US_MIN, US_MAX = 0.0, 16.0
+US_MIN, US_MAX = 1.0, 16.0  # US 0 exists on some charts but is a child size; 1 is our floor
 UK_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 EU_MIN, EU_MAX = 36.5, 77.5
 CH_MIN, CH_MAX = EU_MIN - 40, EU_MAX - 40
-DIAMETER_MIN, DIAMETER_MAX = 10.0, 26.0
+DIAMETER_MIN, DIAMETER_MAX = 12.0, 26.0
 
 # Japanese size -> US size (published chart).
 JP_TO_US = {

@@ -1,0 +1,152 @@
+"""Print and casting checks on the fused metal: closed and manifold, one shell, no
+self-intersections, wall thickness by ray casting, inner diameter measured from the mesh,
+volume and weight of the chosen alloy."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import bmesh
+import bpy
+import numpy as np
+from mathutils import Vector
+from mathutils.bvhtree import BVHTree
+
+MIN_WALL_MM = 0.6  # lost-wax casting minimum
+MIN_PRONG_MM = 0.8
+MIN_SHANK_MM = 1.2  # thinner shanks bend
+WALL_SAMPLES = 4000
+
+
+@dataclass
+class Check:
+    name: str
+    passed: bool
+    value: float | int | None
+    threshold: float | int | None
+    message: str = ""
+
+
+@dataclass
+class MeshStats:
+    volume_mm3: float
+    non_manifold_edges: int
+    shells: int
+    self_intersections: int
+    min_wall_mm: float | None
+    thin_faces: list[int] = field(default_factory=list)  # faces whose wall is under the minimum
+    inner_diameter_mm: float | None = None
+    bounds_mm: list[list[float]] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("thin_faces")
+        return d
+
+
+def _shells(bm: bmesh.types.BMesh) -> int:
+    seen = set()
+    shells = 0
+    for face in bm.faces:
+        if face.index in seen:
+            continue
+        shells += 1
+        stack = [face]
+        seen.add(face.index)
+        while stack:
+            f = stack.pop()
+            for edge in f.edges:
+                for g in edge.link_faces:
+                    if g.index not in seen:
+                        seen.add(g.index)
+                        stack.append(g)
+    return shells
+
+
+def wall_thickness(bm, tree: BVHTree, threshold: float, samples: int = WALL_SAMPLES):
+    """Minimum wall over sampled faces: from each face centre, a ray inward along the normal
+    to the far side of the metal. Returns (min thickness, faces under the threshold)."""
+    faces = bm.faces
+    step = max(1, len(faces) // samples)
+    best = math.inf
+    thin = []
+    for i in range(0, len(faces), step):
+        f = faces[i]
+        n = f.normal
+        if n.length < 0.5:
+            continue
+        origin = f.calc_center_median() - n * 1e-4
+        hit, hit_normal, index, dist = tree.ray_cast(origin, -n)
+        if hit is None or hit_normal.dot(-n) <= 0:  # must leave the metal through its far side
+            continue
+        dist += 1e-4
+        best = min(best, dist)
+        if dist < threshold:
+            thin.append(f.index)
+    return (best if best < math.inf else None), thin
+
+
+def inner_diameter(tree: BVHTree, rays: int = 720) -> float | None:
+    """Largest circle around the finger axis that touches no metal, in the plane y = 0:
+    rays from the axis outward, twice the nearest hit."""
+    nearest = math.inf
+    for k in range(rays):
+        a = 2 * math.pi * k / rays
+        hit, _n, _i, dist = tree.ray_cast(Vector((0, 0, 0)), Vector((math.sin(a), 0, math.cos(a))))
+        if hit is not None:
+            nearest = min(nearest, dist)
+    return 2 * nearest if nearest < math.inf else None
+
+
+def mesh_stats(mesh: bpy.types.Mesh, wall_threshold: float = MIN_WALL_MM) -> MeshStats:
+    bm = bmesh.new()
+    bm.from_mesh(mesh)
+    try:
+        bm.faces.ensure_lookup_table()
+        bm.normal_update()
+        tree = BVHTree.FromBMesh(bm)
+        non_manifold = sum(1 for e in bm.edges if not e.is_manifold)
+        overlaps = len(tree.overlap(tree))
+        min_wall, thin = wall_thickness(bm, tree, wall_threshold)
+        co = np.array([v.co[:] for v in bm.verts]) if bm.verts else np.zeros((1, 3))
+        return MeshStats(
+            volume_mm3=bm.calc_volume(signed=True),
+            non_manifold_edges=non_manifold,
+            shells=_shells(bm),
+            self_intersections=overlaps,
+            min_wall_mm=min_wall,
+            thin_faces=thin,
+            inner_diameter_mm=inner_diameter(tree),
+            bounds_mm=[co.min(axis=0).round(4).tolist(), co.max(axis=0).round(4).tolist()],
+        )
+    finally:
+        bm.free()
+
+
+def evaluate(stats: MeshStats, *, expected_diameter: float, shank_thickness: float,
+             prong_diameter: float | None, wall_threshold: float = MIN_WALL_MM) -> list[Check]:
+    """The pass/fail list a bench jeweler reads."""
+    checks = [
+        Check("manifold", stats.non_manifold_edges == 0, stats.non_manifold_edges, 0,
+              "edges not shared by exactly two faces"),
+        Check("one_shell", stats.shells == 1, stats.shells, 1, "separate bodies in the metal"),
+        Check("no_self_intersections", stats.self_intersections == 0, stats.self_intersections, 0,
+              "pairs of intersecting faces"),
+        Check("min_wall", stats.min_wall_mm is not None and stats.min_wall_mm >= wall_threshold,
+              _round(stats.min_wall_mm), wall_threshold, "thinnest wall found by ray casting, mm"),
+        Check("inner_diameter",
+              stats.inner_diameter_mm is not None and abs(stats.inner_diameter_mm - expected_diameter) <= 0.02,
+              _round(stats.inner_diameter_mm), round(expected_diameter, 3),
+              "measured inside the ring; must match the size within 0.02 mm"),
+        Check("shank_thickness", shank_thickness >= MIN_SHANK_MM, round(shank_thickness, 3), MIN_SHANK_MM,
+              "thinner shanks bend in wear, mm"),
+    ]
+    if prong_diameter is not None:
+        checks.append(Check("prong_diameter", prong_diameter >= MIN_PRONG_MM, round(prong_diameter, 3),
+                            MIN_PRONG_MM, "prong wire diameter, mm"))
+    return checks
+
+
+def _round(value):
+    return None if value is None else round(value, 4)

@@ -1,0 +1,94 @@
+"""Boolean fusion of the metal: union of every part, minus the stone seats, into one solid.
+
+Blender's MANIFOLD solver (4.5+) is the fast path; EXACT is the fallback when MANIFOLD is
+missing or its result is not a closed solid. Done with modifiers on a scratch object and a
+depsgraph evaluation, so no operator, selection or context of the user's is touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import bmesh
+import bpy
+
+from .meshdata import MeshData
+from .scene import new_object, remove_object
+
+
+def solvers() -> list[str]:
+    available = bpy.types.BooleanModifier.bl_rna.properties["solver"].enum_items.keys()
+    return [s for s in ("MANIFOLD", "EXACT") if s in available]
+
+
+@dataclass
+class FuseResult:
+    mesh: bpy.types.Mesh
+    solver: str
+    attempts: list[str]
+
+
+def is_closed_solid(mesh: bpy.types.Mesh) -> bool:
+    bm = bmesh.new()
+    bm.from_mesh(mesh)
+    try:
+        return len(bm.faces) > 0 and all(e.is_manifold for e in bm.edges) and bm.calc_volume() > 0
+    finally:
+        bm.free()
+
+
+def _boolean(obj, operation: str, collection, solver: str) -> None:
+    mod = obj.modifiers.new(f"aura_{operation.lower()}", "BOOLEAN")
+    mod.operation = operation
+    mod.operand_type = "COLLECTION"
+    mod.collection = collection
+    mod.solver = solver
+
+
+def fuse(base: MeshData, parts: list[MeshData], cutters: list[MeshData], name: str = "metal",
+         solver: str | None = None) -> FuseResult:
+    """union(base, *parts) - cutters, as a new mesh datablock (scratch objects removed)."""
+    attempts = []
+    for candidate in ([solver] if solver else solvers()):
+        mesh = _fuse_with(base, parts, cutters, name, candidate)
+        attempts.append(candidate)
+        if is_closed_solid(mesh):
+            return FuseResult(mesh, candidate, attempts)
+        bpy.data.meshes.remove(mesh)
+    raise RuntimeError(f"the metal parts could not be fused into one solid (tried {', '.join(attempts)})")
+
+
+def _fuse_with(base, parts, cutters, name, solver) -> bpy.types.Mesh:
+    scratch = []
+    unions = bpy.data.collections.new("aura_scratch_union")
+    cuts = bpy.data.collections.new("aura_scratch_cut")
+    holder = bpy.data.collections.new("aura_scratch")
+    try:
+        target = new_object(f"{name}_fuse", base)
+        scratch.append(target)
+        for i, part in enumerate(parts):
+            scratch.append(new_object(f"part{i}", part, unions))
+        for i, cutter in enumerate(cutters):
+            scratch.append(new_object(f"cut{i}", cutter, cuts))
+        # Objects must be in the scene's view layer to be evaluated.
+        bpy.context.scene.collection.children.link(holder)
+        holder.objects.link(target)
+        holder.children.link(unions)
+        holder.children.link(cuts)
+        unions.hide_render = cuts.hide_render = True
+        if parts:
+            _boolean(target, "UNION", unions, solver)
+        if cutters:
+            _boolean(target, "DIFFERENCE", cuts, solver)
+        depsgraph = bpy.context.evaluated_depsgraph_get()
+        depsgraph.update()
+        evaluated = target.evaluated_get(depsgraph)
+        mesh = bpy.data.meshes.new_from_object(evaluated)
+        mesh.name = name
+        return mesh
+    finally:
+        for obj in scratch:
+            remove_object(obj)
+        for coll in (holder, unions, cuts):
+            bpy.data.collections.remove(coll)
+

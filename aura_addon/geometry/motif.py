@@ -1,0 +1,103 @@
+"""The sculpted motif: read an OBJ (from the AI server or the user), repair it into a closed
+solid, scale it to the spec's size and place it on the ring.
+
+Placement: with no stone the motif crowns the ring (its +Z face up, sunk into the shank's
+crest). With a stone, a pair of motifs dresses the shoulders either side of the head,
+mirrored across the finger's centre line.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import bpy
+import numpy as np
+
+from .fuse import is_closed_solid
+from .meshdata import MeshData
+from .scene import mesh_arrays, new_mesh, new_object, remove_object
+
+MAX_OBJ_BYTES = 200 * 1024 * 1024
+
+
+class MotifError(ValueError):
+    """The motif file cannot be used; the message says why."""
+
+
+def read_obj(path) -> MeshData:
+    path = Path(path)
+    if not path.is_file():
+        raise MotifError(f"motif file {str(path)!r} does not exist")
+    if path.stat().st_size > MAX_OBJ_BYTES:
+        raise MotifError(f"motif file {str(path)!r} is larger than {MAX_OBJ_BYTES >> 20} MB")
+    verts, faces = [], []
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.startswith("v "):
+                verts.append([float(x) for x in line.split()[1:4]])
+            elif line.startswith("f "):
+                idx = [int(tok.split("/")[0]) for tok in line.split()[1:]]
+                faces.append(tuple(i - 1 if i > 0 else len(verts) + i for i in idx))
+    if len(verts) < 4 or not faces:
+        raise MotifError(f"motif file {str(path)!r} holds no mesh (no vertices or faces)")
+    return MeshData(np.array(verts, dtype=float), faces)
+
+
+def repaired(data: MeshData, size_mm: float) -> MeshData:
+    """The motif as a closed solid: as it is when already closed, else voxel-remeshed."""
+    mesh = new_mesh("aura_motif_check", data)
+    try:
+        if is_closed_solid(mesh):
+            return data
+        obj = new_object("aura_motif_repair", mesh, bpy.context.scene.collection)
+        try:
+            mod = obj.modifiers.new("remesh", "REMESH")
+            mod.mode = "VOXEL"
+            mod.voxel_size = max(size_mm / 150.0, 0.03)
+            evaluated = obj.evaluated_get(bpy.context.evaluated_depsgraph_get())
+            fixed = bpy.data.meshes.new_from_object(evaluated)
+            verts, tris = mesh_arrays(fixed)
+            bpy.data.meshes.remove(fixed)
+        finally:
+            bpy.data.objects.remove(obj, do_unlink=True)
+        if len(tris) == 0:
+            raise MotifError("the motif mesh could not be repaired into a solid")
+        return MeshData(verts, [tuple(t) for t in tris]).outward()
+    finally:
+        if mesh.users == 0:
+            bpy.data.meshes.remove(mesh)
+
+
+def normalised(data: MeshData, size_mm: float) -> MeshData:
+    """Centred on the origin, largest extent = size_mm."""
+    lo, hi = data.verts.min(axis=0), data.verts.max(axis=0)
+    extent = float((hi - lo).max())
+    if extent <= 0:
+        raise MotifError("the motif mesh is flat or empty")
+    return MeshData((data.verts - (lo + hi) / 2) * (size_mm / extent), data.faces)
+
+
+def _rotate_y(verts: np.ndarray, angle: float) -> np.ndarray:
+    c, s = math.cos(angle), math.sin(angle)
+    x, y, z = verts[:, 0], verts[:, 1], verts[:, 2]
+    return np.column_stack([x * c + z * s, y, -x * s + z * c])
+
+
+def placements(motif: MeshData, crest_z: float, head_half_length: float | None,
+               sink: float) -> list[MeshData]:
+    """The motif copies placed on the ring (see the module docstring)."""
+    lo, hi = motif.verts.min(axis=0), motif.verts.max(axis=0)
+    if head_half_length is None:
+        lifted = motif.verts + [0, 0, crest_z - sink - lo[2]]
+        return [MeshData(lifted, motif.faces)]
+    # shoulders: the motif's long side runs around the ring, beside the head
+    half = (hi[0] - lo[0]) / 2
+    angle = (head_half_length + half * 0.8) / crest_z
+    copies = []
+    for sign in (1, -1):
+        v = motif.verts + [0, 0, crest_z - sink - lo[2]]
+        if sign < 0:
+            v = v * [-1, 1, 1]
+        copies.append(MeshData(_rotate_y(v, sign * angle), motif.faces if sign > 0 else [tuple(reversed(f)) for f in motif.faces]))
+    return copies
