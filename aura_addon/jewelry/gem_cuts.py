@@ -31,7 +31,7 @@ class CutStyle:
     crown: float  # crown height / width
     girdle: float  # girdle thickness / width
     pavilion: float  # pavilion depth / width
-    segments: int  # points on the girdle outline
+    segments: int  # points on the girdle outline (step cuts: a multiple of their corners)
     faceted: bool  # turn alternate rings by half a step (brilliant look)
     belly: float = 0.5  # pavilion outline scale at half depth: 0.5 is a straight cone; fancy
     # cuts are fuller there (their pavilions end in a keel rather than a point)
@@ -48,8 +48,8 @@ STYLES = {
     "round": CutStyle(1.0, 0.56, _ROUND_CROWN, 0.03, _ROUND_PAVILION, 32, True),
     "oval": CutStyle(1.35, 0.55, 0.14, 0.03, 0.43, 32, True, belly=0.63),
     "cushion": CutStyle(1.0, 0.58, 0.15, 0.03, 0.48, 32, True, belly=0.79),
-    "princess": CutStyle(1.0, 0.70, 0.11, 0.03, 0.58, 32, False, belly=0.62),
-    "emerald": CutStyle(1.4, 0.62, 0.12, 0.03, 0.47, 32, False, belly=0.76),
+    "princess": CutStyle(1.0, 0.70, 0.11, 0.03, 0.58, 48, False, belly=0.62),
+    "emerald": CutStyle(1.4, 0.62, 0.12, 0.03, 0.47, 48, False, belly=0.76),
     "pear": CutStyle(1.55, 0.55, 0.14, 0.03, 0.43, 32, True, belly=0.78),
     "marquise": CutStyle(2.0, 0.55, 0.14, 0.03, 0.43, 32, True, belly=0.77),
 }

@@ -1,0 +1,265 @@
+"""A photo studio in a scene of its own: copies of the ring with render materials, an
+"infinite white" world, soft area lights and one camera framed per view from the model.
+
+Nothing of the user's is touched: the ring's meshes are copied, the scene, world, lights and
+camera are new, and everything made here is removed when the stage closes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import bpy
+import numpy as np
+from mathutils import Matrix, Vector
+
+from ..geometry.scene import mesh_arrays
+from . import materials
+
+LENS_MM = 100.0  # a macro lens, as ring photographers use: little perspective distortion
+SENSOR_MM = 36.0
+MARGIN = 0.1  # fraction of the half frame left empty around the subject
+SMOOTH_ANGLE = math.radians(35)  # metal edges sharper than this stay crisp
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    label: str
+    direction: tuple[float, float, float]  # from the subject toward the camera
+    up: tuple[float, float, float] = (0.0, 0.0, 1.0)
+    region: str = "all"  # all | head | shank
+
+
+# Front looks along the finger (the ring as a circle), as jewelry CAD names it. The back looks
+# from behind and below at the gallery: the literal opposite of front would be the mirror
+# image of a symmetric ring, and so the same picture.
+VIEWS = {
+    v.name: v
+    for v in (
+        View("front", "Front", (0.0, -1.0, 0.18)),
+        View("side", "Side", (1.0, 0.0, 0.18)),
+        View("top", "Top", (0.0, 0.0, 1.0), up=(0.0, 1.0, 0.0)),
+        View("three_quarter", "Three-quarter", (0.9, -1.2, 0.75)),
+        View("back", "Back (underside)", (-0.55, 1.0, -0.6)),
+        View("head", "Head and stone close-up", (0.55, -0.8, 0.9), region="head"),
+        View("shank", "Shank profile close-up", (0.45, -1.0, -0.5), region="shank"),
+    )
+}
+
+
+def camera_basis(direction, up) -> np.ndarray:
+    """Rows: the camera's right, up and backward (toward the camera) axes in world space."""
+    back = np.asarray(direction, dtype=float)
+    back /= np.linalg.norm(back)
+    right = np.cross(np.asarray(up, dtype=float), back)
+    right /= np.linalg.norm(right)
+    return np.array([right, np.cross(back, right), back])
+
+
+def fit_camera(points: np.ndarray, view: View, lens: float = LENS_MM, margin: float = MARGIN):
+    """Place a square-frame perspective camera on the view's axis so that every point is in
+    the frame: returns (location, 3x3 rotation matrix). Exact for the given points."""
+    basis = camera_basis(view.direction, view.up)
+    local = points @ basis.T
+    lo, hi = local.min(axis=0), local.max(axis=0)
+    centre = (lo + hi) / 2
+    centre[2] = 0.0
+    rel = local - centre
+    half_tan = SENSOR_MM / 2 / lens * (1 - margin)
+    distance = float(np.max(rel[:, 2] + np.max(np.abs(rel[:, :2]), axis=1) / half_tan))
+    location = (centre + np.array([0.0, 0.0, distance])) @ basis
+    return Vector(location), Matrix(basis.T.tolist())
+
+
+@dataclass
+class Subject:
+    """Where the ring's parts are, for framing: world-space vertices (mm)."""
+
+    metal: np.ndarray
+    stones: np.ndarray
+    inner_radius: float
+
+    @property
+    def all(self) -> np.ndarray:
+        return np.vstack([self.metal, self.stones]) if len(self.stones) else self.metal
+
+    def region(self, name: str) -> np.ndarray:
+        pts = self.all
+        if name == "head":
+            if len(self.stones):
+                floor = self.stones[:, 2].min() - 0.5
+            else:  # a plain band or a motif: the top of the ring
+                floor = 0.5 * self.inner_radius
+            return pts[pts[:, 2] >= floor]
+        if name == "shank":
+            return self.metal[self.metal[:, 2] <= -0.55 * self.inner_radius]
+        return pts
+
+
+def _world_vertices(obj: bpy.types.Object) -> np.ndarray:
+    verts, _ = mesh_arrays(obj.data)
+    m = np.array(obj.matrix_world)
+    return verts @ m[:3, :3].T + m[:3, 3]
+
+
+class Stage:
+    """The showcase scene. Use as a context manager; everything it made goes on exit."""
+
+    def __init__(self, result, name: str = "Aura showcase"):
+        self.result = result
+        self.made: list = []  # ID blocks made here, removed in reverse order on exit
+        try:
+            self._build(result, name)
+        except Exception:
+            self.close()
+            raise
+
+    def _build(self, result, name: str) -> None:
+        self.scene = self._keep(bpy.data.scenes.new(name))
+        self.collection = self._keep(bpy.data.collections.new(f"{name} objects"))
+        self.scene.collection.children.link(self.collection)
+        self.metal = self._copy(result.metal, materials.metal_material(result.spec.metal), True)
+        stone = result.spec.gem.stone if result.spec.gem else None
+        self.stones = [
+            self._copy(s, materials.stone_material(stone), False) for s in result.stones
+        ]
+        self.subject = Subject(
+            metal=_world_vertices(result.metal),
+            stones=np.vstack([_world_vertices(s) for s in result.stones])
+            if result.stones
+            else np.zeros((0, 3)),
+            inner_radius=result.spec.size.inner_diameter_mm / 2,
+        )
+        self.scene.world = self._keep(_studio_world(f"{name} world"))
+        self.lights = [self._light(*spec) for spec in LIGHTS]
+        cam_data = self._keep(bpy.data.cameras.new(f"{name} camera"))
+        cam_data.lens = LENS_MM
+        cam_data.sensor_width = SENSOR_MM
+        self.camera = self._keep(bpy.data.objects.new(f"{name} camera", cam_data))
+        self.collection.objects.link(self.camera)
+        self.scene.camera = self.camera
+
+    def _keep(self, block):
+        self.made.append(block)
+        return block
+
+    def _copy(self, source: bpy.types.Object, material, smooth: bool) -> bpy.types.Object:
+        mesh = self._keep(source.data.copy())
+        mesh.name = f"{source.name} (showcase)"
+        mesh.materials.clear()
+        mesh.materials.append(self._keep(material))
+        if smooth:  # smooth metal, crisp where the model has real edges; facets stay flat
+            mesh.shade_smooth()
+            mesh.set_sharp_from_angle(angle=SMOOTH_ANGLE)
+        obj = self._keep(bpy.data.objects.new(source.name, mesh))
+        obj.matrix_world = source.matrix_world
+        self.collection.objects.link(obj)
+        return obj
+
+    def _light(self, name, offset, radiance, size_factor):
+        data = self._keep(bpy.data.lights.new(f"Aura showcase {name}", "AREA"))
+        obj = self._keep(bpy.data.objects.new(f"Aura showcase {name}", data))
+        self.collection.objects.link(obj)
+        obj["offset"] = offset
+        obj["radiance"] = radiance
+        obj["size_factor"] = size_factor
+        return obj
+
+    def aim(self, view: View) -> None:
+        """Frame the view's region, and set the lights around the camera (a key light up
+        and to the left, a fill to the right, a top light and a rim light behind)."""
+        points = self.subject.region(view.region)
+        if len(points) == 0:
+            points = self.subject.all
+        location, rotation = fit_camera(points, view)
+        self.camera.matrix_world = Matrix.Translation(location) @ rotation.to_4x4()
+        target = Vector(points.mean(axis=0).tolist())
+        reach = (location - target).length
+        for light in self.lights:
+            place = rotation @ Vector(light["offset"]).normalized()
+            light.location = target + place * reach
+            light.rotation_euler = (-place).to_track_quat("-Z", "Y").to_euler()
+            size = 0.35 * light["size_factor"] * reach  # a softbox about 20 degrees across
+            light.data.size = size
+            # radiance, not power, sets how bright the softbox looks in the metal: P = L * pi * A
+            light.data.energy = light["radiance"] * math.pi * size * size
+
+    def close(self) -> None:
+        for block in reversed(self.made):
+            _remove(block)
+        self.made.clear()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+# (name, direction in camera space (x right, y up, z toward the camera), radiance, size)
+LIGHTS = (
+    ("key", (-1.0, 1.0, 0.8), 3.0, 1.0),
+    ("fill", (1.2, 0.2, 0.9), 1.2, 1.2),
+    ("top", (0.0, 1.0, -0.2), 2.0, 1.0),
+    ("rim", (0.4, 0.3, -1.0), 2.5, 0.8),
+)
+
+
+def _studio_world(name: str) -> bpy.types.World:
+    """Pure white where the camera looks straight at the background; in reflections and
+    through the stones a studio of a bright ceiling and a darker horizon, which gives the
+    metal its contrast (a uniformly white world makes polished metal read as flat white)."""
+    world = bpy.data.worlds.new(name)
+    if not world.node_tree:
+        world.use_nodes = True
+    nodes, links = world.node_tree.nodes, world.node_tree.links
+    nodes.clear()
+    out = nodes.new("ShaderNodeOutputWorld")
+    white = nodes.new("ShaderNodeBackground")
+    white.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
+    studio = nodes.new("ShaderNodeBackground")
+    coords = nodes.new("ShaderNodeTexCoord")
+    split = nodes.new("ShaderNodeSeparateXYZ")
+    to_unit = nodes.new("ShaderNodeMapRange")
+    to_unit.inputs["From Min"].default_value = -1.0
+    ramp = nodes.new("ShaderNodeValToRGB")
+    stops = ramp.color_ramp.elements
+    stops[0].position, stops[0].color = 0.0, (0.35, 0.35, 0.35, 1)
+    stops[1].position, stops[1].color = 1.0, (1.0, 1.0, 1.0, 1)
+    for pos, grey in ((0.47, 0.08), (0.53, 0.12), (0.62, 0.75)):
+        stop = stops.new(pos)
+        stop.color = (grey, grey, grey, 1.0)
+    path = nodes.new("ShaderNodeLightPath")
+    mix = nodes.new("ShaderNodeMixShader")
+    links.new(coords.outputs["Generated"], split.inputs["Vector"])
+    links.new(split.outputs["Z"], to_unit.inputs["Value"])
+    links.new(to_unit.outputs["Result"], ramp.inputs["Fac"])
+    links.new(ramp.outputs["Color"], studio.inputs["Color"])
+    links.new(path.outputs["Is Camera Ray"], mix.inputs["Fac"])
+    links.new(studio.outputs["Background"], mix.inputs[1])
+    links.new(white.outputs["Background"], mix.inputs[2])
+    links.new(mix.outputs["Shader"], out.inputs["Surface"])
+    return world
+
+
+def _remove(block) -> None:
+    collections = {
+        bpy.types.Scene: bpy.data.scenes,
+        bpy.types.Collection: bpy.data.collections,
+        bpy.types.Object: bpy.data.objects,
+        bpy.types.Mesh: bpy.data.meshes,
+        bpy.types.Material: bpy.data.materials,
+        bpy.types.World: bpy.data.worlds,
+        bpy.types.Camera: bpy.data.cameras,
+        bpy.types.Light: bpy.data.lights,
+    }
+    for kind, store in collections.items():
+        if isinstance(block, kind):
+            try:
+                store.remove(block)
+            except ReferenceError:  # already gone with its owner
+                pass
+            return
