@@ -34,7 +34,12 @@ def profile(kind: str, width: float, thickness: float) -> list[tuple[float, floa
     n = CURVE_POINTS
     if kind == "flat":
         rc = min(0.3, t / 4, a / 4)  # eased edges
-        corners = ((rc, a - rc, 180), (t - rc, a - rc, 90), (t - rc, -a + rc, 0), (rc, -a + rc, -90))
+        corners = (
+            (rc, a - rc, 180),
+            (t - rc, a - rc, 90),
+            (t - rc, -a + rc, 0),
+            (rc, -a + rc, -90),
+        )
         pts = []
         for cu, cv, start in corners:
             for phi in np.radians(np.linspace(start, start - 90, 5)):
@@ -48,10 +53,13 @@ def profile(kind: str, width: float, thickness: float) -> list[tuple[float, floa
     if kind == "d":
         edge = 0.3 * t
         inner = _curve(lambda v: 0.0, a, n)
-        outer = [(edge + (t - edge) * math.cos(th), a * math.sin(th)) for th in np.linspace(math.pi / 2, -math.pi / 2, 2 * n + 1)]
+        outer = [
+            (edge + (t - edge) * math.cos(th), a * math.sin(th))
+            for th in np.linspace(math.pi / 2, -math.pi / 2, 2 * n + 1)
+        ]
         return inner + outer[1:-1]
     if kind == "knife-edge":
-        edge, crest = 0.45 * t, min(0.3, a / 4)
+        edge, crest = 0.5 * t, min(0.35, a / 4)
         inner = _curve(lambda v: 0.0, a, n)
         side = [(edge + (t - edge) * f, a - (a - crest) * f) for f in np.linspace(0, 1, n // 2 + 1)]
         outer = side + [(t, 0.0)] + [(u, -v) for u, v in reversed(side)]

@@ -1,0 +1,79 @@
+"""Geometry benchmarks (figures, not assertions).
+
+1. A 1 ct round solitaire, 4 prongs, comfort shank, US 7: build + fuse + checks + STL export,
+   median of several runs (goal <= 0.3 s on a 2-core machine).
+2. Fusing a ~300k-triangle motif-like mesh onto a shank: MANIFOLD vs EXACT in one run
+   (goal: MANIFOLD <= 2.0 s and >= 2x faster than EXACT).
+
+Run: make bench   (or .venv/bin/python scripts/bench_geometry.py)
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import bpy  # noqa: E402
+
+from aura_addon import pipeline  # noqa: E402
+from aura_addon.geometry import fuse, shank  # noqa: E402
+from aura_addon.geometry.meshdata import MeshData  # noqa: E402
+from aura_addon.jewelry.spec import DesignSpec  # noqa: E402
+
+
+def solitaire(runs: int = 7) -> list[float]:
+    spec = DesignSpec.from_dict({"size": {"system": "US", "value": 7}})
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(runs + 1):
+            bpy.ops.wm.read_factory_settings(use_empty=True)
+            t0 = time.perf_counter()
+            result = pipeline.run(spec, Path(tmp) / f"ring{i}.stl")
+            elapsed = time.perf_counter() - t0
+            assert result.passed
+            if i:  # the first run warms caches (imports, gem volume tables)
+                times.append(elapsed)
+        last = result.report["timings_s"]
+    print(f"solitaire US 7, 1 ct, 4 prongs: median {statistics.median(times):.3f} s "
+          f"(min {min(times):.3f}, max {max(times):.3f}, n={len(times)}); stages of the last run: {last}")  # fmt: skip
+    return times
+
+
+def bumpy_sphere(subdivisions: int, radius: float, centre) -> MeshData:
+    """A dense, wavy closed sphere: the kind of surface a sculpted motif has."""
+    import trimesh
+
+    sphere = trimesh.creation.icosphere(subdivisions=subdivisions, radius=1.0)
+    v = sphere.vertices
+    wave = 1 + 0.08 * np.sin(7 * v[:, 0]) * np.sin(6 * v[:, 1]) * np.sin(5 * v[:, 2])
+    verts = v * (radius * wave)[:, None] + np.asarray(centre)
+    return MeshData(verts, [tuple(f) for f in sphere.faces])
+
+
+def motif_fuse() -> None:
+    spec = DesignSpec()
+    base = shank.shank_mesh(spec.shank, spec.size.inner_diameter_mm)
+    crest = shank.top_outer_radius(spec.shank, spec.size.inner_diameter_mm)
+    motif = bumpy_sphere(7, 5.0, (0, 0, crest + 4.0))  # 327,680 triangles
+    print(f"motif-like mesh: {len(motif.faces):,} triangles; shank {len(base.faces):,} faces")
+    results = {}
+    for solver in fuse.solvers():
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        t0 = time.perf_counter()
+        fused = fuse.fuse(base, [motif], [], solver=solver)
+        results[solver] = time.perf_counter() - t0
+        print(f"  {solver:8s} {results[solver]:.3f} s, {len(fused.mesh.polygons):,} faces")
+    if len(results) == 2:
+        print(f"  EXACT / MANIFOLD = {results['EXACT'] / results['MANIFOLD']:.1f}x")
+
+
+if __name__ == "__main__":
+    solitaire()
+    motif_fuse()

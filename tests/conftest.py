@@ -1,0 +1,6 @@
+"""Shared test settings: no model hub is ever reached from the tests."""
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -1,0 +1,156 @@
+"""Pure-Python domain knowledge: sizes, materials, gem cuts and the design spec."""
+
+import json
+import math
+
+import pytest
+
+from aura_addon.jewelry import gem_cuts, sizes
+from aura_addon.jewelry.materials import METALS, STONES
+from aura_addon.jewelry.spec import DesignSpec, SpecError
+
+
+@pytest.mark.parametrize(
+    "system, value, diameter",
+    [
+        ("US", 7, 17.32),  # C = 54.41 mm
+        ("US", 4.25, 15.08),
+        ("UK", "N", 17.11),  # 37.5 + 1.25 * 13 = 53.75 mm
+        ("UK", "N 1/2", 17.31),  # the usual match for US 7
+        ("EU", 54, 17.19),
+        ("CH", 14, 17.19),
+        ("JP", 14, 17.32),  # JP 14 = US 7
+        ("HK", 15, 17.32),  # HK 15 = US 7
+    ],
+)
+def test_size_to_diameter(system, value, diameter):
+    assert sizes.inner_diameter_mm(system, value) == pytest.approx(diameter, abs=0.006)
+
+
+def test_us7_circumference_matches_the_chart():
+    assert sizes.circumference_mm("US", 7) == pytest.approx(54.41, abs=0.005)
+
+
+def test_nearest_size_in_every_system_round_trips():
+    for system in sizes.SYSTEMS:
+        for value in sizes.all_sizes(system)[::3]:
+            d = sizes.inner_diameter_mm(system, value)
+            nearest = sizes.nearest_size(system, d)
+            assert nearest.delta_mm == pytest.approx(0, abs=1e-9), (system, value)
+    near = sizes.nearest_sizes(17.32)
+    assert near["US"].value == 7 and near["UK"].value == "N 1/2" and near["JP"].value == 14
+    assert set(near) == set(sizes.SYSTEMS)
+
+
+@pytest.mark.parametrize(
+    "system, value", [("US", 40), ("US", 0), ("US", 7.1), ("UK", "Z9"), ("EU", 20), ("JP", 28), ("XX", 7)]
+)
+def test_bad_sizes_name_what_is_allowed(system, value):
+    with pytest.raises(sizes.SizeError, match="allowed|unknown"):
+        sizes.circumference_mm(system, value)
+
+
+def test_size_range():
+    run = sizes.parse_size_range("US:5-10:0.5")
+    assert [v for _, v in run] == [5 + 0.5 * i for i in range(11)]
+    assert [v for _, v in sizes.parse_size_range("UK:J-L")] == ["J", "K", "L"]
+    with pytest.raises(sizes.SizeError):
+        sizes.parse_size_range("US:5-10:x")
+
+
+def test_every_alloy_and_stone_has_its_figures():
+    names = {
+        "gold_24k", "gold_22k", "gold_18k_yellow", "gold_14k_yellow", "gold_10k_yellow",
+        "gold_18k_white_pd", "gold_14k_white_pd", "gold_18k_white_ni", "gold_14k_white_ni",
+        "gold_10k_white", "gold_18k_rose", "gold_14k_rose", "gold_10k_rose", "platinum_950",
+        "platinum_900", "palladium_950", "silver_925", "brass", "bronze", "titanium",
+    }  # fmt: skip
+    assert set(METALS) == names
+    assert METALS["gold_18k_yellow"].density == 15.53 and METALS["platinum_950"].density == 20.7
+    assert STONES["diamond"].refractive_index == 2.42 and STONES["ruby"].density == 4.0
+    assert len(STONES) == 15
+
+
+@pytest.mark.parametrize("carat, lo, hi", [(0.5, 5.1, 5.2), (1.0, 6.4, 6.5), (2.0, 8.1, 8.2)])
+def test_round_diamond_sizes_land_on_published_figures(carat, lo, hi):
+    length, width = gem_cuts.dimensions_for_carat("round", "diamond", carat)
+    assert length == width and lo <= length <= hi
+    assert gem_cuts.carat_of("round", "diamond", length, width) == pytest.approx(carat, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "cut, length, width",
+    [("oval", 7.7, 5.7), ("cushion", 5.5, 5.5), ("princess", 5.5, 5.5), ("emerald", 7.0, 5.0),
+     ("pear", 8.5, 5.5), ("marquise", 10.0, 5.0)],
+)  # fmt: skip
+def test_fancy_cuts_land_on_common_charts(cut, length, width):
+    got = gem_cuts.dimensions_for_carat(cut, "diamond", 1.0)
+    assert got == pytest.approx((length, width), rel=0.03)
+
+
+@pytest.mark.parametrize("cut", gem_cuts.CUTS)
+def test_cut_meshes_are_closed_and_outward(cut):
+    mesh = gem_cuts.cut_mesh(cut, 8.0, 6.0 if cut not in ("round",) else 8.0)
+    edges = {}
+    for f in mesh.faces:
+        for i in range(len(f)):
+            e = (f[i], f[(i + 1) % len(f)])
+            edges[e] = edges.get(e, 0) + 1
+    assert all(edges.get((b, a)) == 1 for a, b in edges), "every edge once each way"
+    assert gem_cuts.mesh_volume(mesh.verts, mesh.faces) > 0
+    depth = mesh.depth / mesh.width
+    assert 0.55 <= depth <= 0.8
+
+
+def test_round_brilliant_proportions():
+    mesh = gem_cuts.cut_mesh("round", 6.5, 6.5)
+    assert mesh.depth / 6.5 == pytest.approx(0.61, abs=0.02)  # total depth 59-62 %
+    crown_angle = math.degrees(math.atan2(mesh.crown_height, 6.5 / 2 * (1 - 0.56)))
+    assert crown_angle == pytest.approx(34.5, abs=0.1)
+
+
+def test_spec_round_trip_is_lossless(tmp_path):
+    spec = DesignSpec.from_dict(
+        {
+            "name": "vine",
+            "size": {"system": "UK", "value": "M 1/2"},
+            "metal": "platinum_950",
+            "shank": {"profile": "knife-edge", "width_mm": 2.5, "thickness_mm": 1.8,
+                      "top_width_mm": 3.5, "top_thickness_mm": 2.2},
+            "gem": {"cut": "oval", "stone": "sapphire", "size_mm": [8, 6]},
+            "setting": {"type": "bezel"},
+            "motif": {"prompt": "a vine", "backend": "procedural", "seed": 3, "size_mm": 9},
+        }
+    )  # fmt: skip
+    path = tmp_path / "spec.json"
+    spec.save(path)
+    again = DesignSpec.load(path)
+    assert again == spec and again.to_dict() == spec.to_dict()
+    assert json.loads(path.read_text())["spec_version"] == 1
+    assert DesignSpec.from_dict({"size": {"diameter_mm": 17.3}}).size.inner_diameter_mm == 17.3
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"size": {"system": "US", "value": 0}}, "size.value"),
+        ({"size": {"system": "UK", "value": "Z9"}}, "size.value"),
+        ({"size": {"system": "US", "value": 40}}, "size.value"),
+        ({"metal": "gold"}, "metal"),
+        ({"gem": {"carat": -1}}, "gem.carat"),
+        ({"setting": {"prongs": 1}}, "setting.prongs"),
+        ({"shank": {"profile": "square"}}, "shank.profile"),
+        ({"shank": {"width_mm": "wide"}}, "shank.width_mm"),
+        ({"gem": {"cut": "round", "stone": "glass"}}, "gem.stone"),
+        ({"gem": {"carat": 1, "size_mm": 6}}, "gem"),
+        ({"motif": {"prompt": ""}}, "motif.prompt"),
+        ({"colour": "red"}, "colour"),
+        ({"spec_version": 9}, "spec_version"),
+        ({"gem": {"carat": 1}, "setting": {"type": "none"}}, "setting.type"),
+    ],
+)
+def test_bad_specs_name_the_field_and_what_is_allowed(data, field):
+    with pytest.raises(SpecError) as err:
+        DesignSpec.from_dict(data)
+    assert err.value.field == field
+    assert str(err.value).startswith(field + ":")
