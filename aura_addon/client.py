@@ -110,7 +110,9 @@ class AuraClient:
     `wait()`'s own `timeout_s`.
     """
 
-    def __init__(self, base_url: str | None = None, token: str | None = None, timeout: float = 30.0):
+    def __init__(
+        self, base_url: str | None = None, token: str | None = None, timeout: float = 30.0
+    ):
         self.base_url = (base_url or default_url()).rstrip("/")
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -211,9 +213,15 @@ class AuraClient:
         image: str | None = None,
         concept=None,
     ) -> dict:
-        """Queue a motif job; returns {"id", "status"}. `image` is base64 (PNG/JPEG)."""
+        """Queue a motif job; returns {"id", "status"}. `image` is base64 (PNG/JPEG); `concept`
+        is a concept image of an earlier concepts job (see `concept_ref`)."""
         body = {"backend": backend, "seed": seed, "size_mm": size_mm}
-        for key, value in (("prompt", prompt), ("params", params), ("image", image), ("concept", concept)):
+        for key, value in (
+            ("prompt", prompt),
+            ("params", params),
+            ("image", image),
+            ("concept", concept),
+        ):
             if value is not None:
                 body[key] = value
         return self._json("POST", "/v1/jobs", body)
@@ -236,16 +244,22 @@ class AuraClient:
         timeout_s: float | None = 600.0,
         cancel_event: threading.Event | None = None,
     ) -> dict:
-        """Poll until the job ends; returns the succeeded job. Polling starts fast and backs off
-        to `poll_s`, so a quick job is not held up by the poll interval.
+        """Wait until the job ends; returns the succeeded job.
 
-        Raises JobFailed (failed or cancelled on the server), WaitTimeout, or WaitCancelled when
-        `cancel_event` is set; the last two cancel the job on the server first."""
+        Each poll long-polls the server (`?wait=`), which answers the moment the job ends, so a
+        quick job is not held up by `poll_s`; `on_progress(job)` is called whenever the status,
+        stage or progress changes. Raises JobFailed (failed or cancelled on the server),
+        WaitTimeout, or WaitCancelled once `cancel_event` is set; the last two cancel the job on
+        the server first."""
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
-        delay = min(0.01, poll_s)
         last = None
         while True:
-            job = self.job(job_id)
+            left = None if deadline is None else deadline - time.monotonic()
+            hold = poll_s if left is None else max(0.0, min(poll_s, left))
+            asked = time.monotonic()
+            job = self._json(
+                "GET", f"/v1/jobs/{job_id}?wait={hold:.3f}", timeout=self.timeout + hold
+            )
             seen = (job.get("status"), job.get("stage"), job.get("progress"))
             if on_progress is not None and seen != last:
                 on_progress(job)
@@ -260,12 +274,13 @@ class AuraClient:
             if deadline is not None and time.monotonic() >= deadline:
                 self._cancel_quietly(job_id)
                 raise WaitTimeout(job_id, timeout_s)
-            pause = delay if deadline is None else min(delay, max(0.0, deadline - time.monotonic()))
-            if cancel_event is not None:
-                cancel_event.wait(pause)
-            else:
-                time.sleep(pause)
-            delay = min(delay * 2, poll_s)
+            # A server that does not long-poll answers at once: pace the polls ourselves.
+            early = hold - (time.monotonic() - asked)
+            if early > 0.01:
+                if cancel_event is not None:
+                    cancel_event.wait(min(early, 0.05))
+                else:
+                    time.sleep(min(early, 0.05))
 
     def _cancel_quietly(self, job_id: str) -> None:
         try:
@@ -277,12 +292,26 @@ class AuraClient:
         """The job's motif mesh (OBJ, millimetres) to `path`."""
         return self._download(f"/v1/jobs/{job_id}/mesh.obj", path)
 
-    def concepts(self, prompt: str, n: int = 4, seed: int = 0) -> dict:
-        """Queue concept images for a prompt; returns the job ({"id", "status"})."""
-        return self._json("POST", "/v1/concepts", {"prompt": prompt, "n": n, "seed": seed})
+    def concepts(
+        self, prompt: str, n: int = 4, seed: int = 0, backend: str | None = None, params=None
+    ) -> dict:
+        """Queue n concept images for a prompt; returns the job ({"id", "status"}). Once it has
+        succeeded, image i is `download_concept(id, i, path)`, and a mesh job can start from it
+        with `create_job(backend="image-to-3d", concept=concept_ref(id, i))`."""
+        body = {"prompt": prompt, "n": n, "seed": seed}
+        if backend is not None:
+            body["backend"] = backend
+        if params is not None:
+            body["params"] = params
+        return self._json("POST", "/v1/concepts", body)
 
     def download_concept(self, job_id: str, index: int, path) -> Path:
         return self._download(f"/v1/jobs/{job_id}/concepts/{int(index)}.png", path)
+
+
+def concept_ref(job_id: str, index: int) -> str:
+    """How a mesh job names a concept image: '<concepts job id>/<index>'."""
+    return f"{job_id}/{int(index)}"
 
 
 # A local server as a child process ---------------------------------------------------------

@@ -65,7 +65,8 @@ def build_parts(spec: DesignSpec, motif_path=None):
         cutters += hd.cutters
     if motif_path is not None and spec.motif is not None:
         size = spec.motif.size_mm
-        shape = motif.normalised(motif.repaired(motif.read_obj(motif_path), size), size)
+        shape = motif.normalised(motif.read_obj(motif_path), size)
+        shape = motif.normalised(motif.repaired(shape, size), size)
         beside = None
         if hd is not None:
             beside = hd.width / 2 + (hd.prong_diameter or hd.bezel_wall or 0)

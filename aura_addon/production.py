@@ -207,7 +207,9 @@ def parse_batch_line(text: str, source: str) -> Item:
     overrides = Overrides(
         size=parse_size(data["size"]) if data.get("size") is not None else None,
         metal=Overrides.check_metal(data["metal"]) if data.get("metal") is not None else None,
-        backend=Overrides.check_backend(data["backend"]) if data.get("backend") is not None else None,
+        backend=Overrides.check_backend(data["backend"])
+        if data.get("backend") is not None
+        else None,
         seed=Overrides.check_seed(data["seed"]) if data.get("seed") is not None else None,
     )
     name = data.get("name")
@@ -319,7 +321,9 @@ class ServerLink:
         except aura_client.ServerStartError as exc:
             self.local = None
             raise ServerFailure(str(exc)) from None
-        self.progress(f"server: local server up at {self.local.url} ({time.perf_counter() - t0:.2f}s)")
+        self.progress(
+            f"server: local server up at {self.local.url} ({time.perf_counter() - t0:.2f}s)"
+        )
         return aura_client.AuraClient(self.local.url, token=self.token)
 
     def close(self) -> None:
@@ -334,16 +338,17 @@ class ServerLink:
 
 def _server_failure(exc: Exception, what: str) -> ProductionError:
     """A client error during `what` as the right production error."""
-    if isinstance(exc, aura_client.ServerError) and 400 <= exc.status < 500:
-        return BadInput(f"{what}: {exc.message}")
+    if isinstance(exc, aura_client.ServerError) and exc.status in (400, 413, 422):
+        return BadInput(f"{what}: {exc.message}")  # the server refused what we sent
     return ServerFailure(f"{what}: {exc}")
 
 
 def plan(link: ServerLink, prompt: str, progress: Callable[[str], None] = _quiet):
     """Words -> (DesignSpec, plan info) through the server's /v1/plan."""
+    client = link.client()
     t0 = time.perf_counter()
     try:
-        answer = link.client().plan(prompt)
+        answer = client.plan(prompt)
     except aura_client.ClientError as exc:
         raise _server_failure(exc, "plan") from None
     try:
@@ -421,7 +426,9 @@ def describe(spec: DesignSpec) -> str:
     """A one-line summary of a design for progress lines."""
     parts = [spec.size.label, spec.metal, f"{spec.shank.profile} shank"]
     if spec.gem is not None:
-        amount = f"{spec.gem.carat:g} ct" if spec.gem.carat is not None else f"{spec.gem.size_mm} mm"
+        amount = (
+            f"{spec.gem.carat:g} ct" if spec.gem.carat is not None else f"{spec.gem.size_mm} mm"
+        )
         parts.append(f"{amount} {spec.gem.cut} {spec.gem.stone}")
         kind = spec.setting.type
         parts.append(f"{spec.setting.prongs} prongs" if kind == "prong" else f"{kind} setting")
@@ -465,9 +472,7 @@ def checks_text(report: dict) -> str:
     failed = [c for c in checks if not c["passed"]]
     if not failed:
         return f"{len(checks)}/{len(checks)} passed"
-    return "FAILED " + ", ".join(
-        f"{c['name']} ({c['value']} vs {c['threshold']})" for c in failed
-    )
+    return "FAILED " + ", ".join(f"{c['name']} ({c['value']} vs {c['threshold']})" for c in failed)
 
 
 def build_one(

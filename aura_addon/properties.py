@@ -60,7 +60,12 @@ SIZE_FIELDS = {
     "HK": "size_hk",
     DIAMETER: "size_diameter",
 }
-PROFILE_LABELS = {"flat": "Flat", "comfort": "Comfort fit", "d": "D shape", "knife-edge": "Knife edge"}
+PROFILE_LABELS = {
+    "flat": "Flat",
+    "comfort": "Comfort fit",
+    "d": "D shape",
+    "knife-edge": "Knife edge",
+}
 SETTING_LABELS = {"prong": "Prongs", "bezel": "Bezel", "none": "No setting"}
 BACKEND_LABELS = {
     "procedural": ("Procedural", "Keyword motifs and seeded organic shapes; no model weights"),
@@ -311,6 +316,7 @@ class AuraVariation(bpy.types.PropertyGroup):
 class AuraConcept(bpy.types.PropertyGroup):
     image_name: StringProperty(name="Image", description="Name of the image in bpy.data.images")
     filepath: StringProperty(name="File", subtype="FILE_PATH")
+    ref: StringProperty(name="Reference", description="The server's name for this image")
 
 
 def _describe_props():
@@ -441,6 +447,9 @@ def _motif_props():
 
 def _result_props():
     return {
+        "design": PointerProperty(
+            type=bpy.types.Object, name="Design", description="The ring the panel last built"
+        ),
         "status": StringProperty(name="Status", description="The last message from Aura"),
         "status_level": EnumProperty(name="Level", items=LEVEL_ITEMS, default="INFO"),
         "checks": CollectionProperty(type=AuraCheck),

@@ -13,6 +13,8 @@ import numpy as np
 from mathutils import Vector
 from mathutils.bvhtree import BVHTree
 
+from .scene import mesh_arrays
+
 MIN_WALL_MM = 0.6  # lost-wax casting minimum
 MIN_PRONG_MM = 0.8
 MIN_SHANK_MM = 1.2  # thinner shanks bend
@@ -64,6 +66,54 @@ def _shells(bm: bmesh.types.BMesh) -> int:
     return shells
 
 
+def _plane_cut(tri: np.ndarray, dist: np.ndarray, axis: np.ndarray) -> tuple[float, float]:
+    """Where a triangle crosses a plane (signed corner distances `dist`), as an interval of
+    positions along `axis`, the line shared by the two planes."""
+    points = []
+    for i in range(3):
+        j = (i + 1) % 3
+        if dist[i] == 0:
+            points.append(tri[i])
+        if dist[i] * dist[j] < 0:
+            points.append(tri[i] + (tri[j] - tri[i]) * (dist[i] / (dist[i] - dist[j])))
+    pos = [float(np.dot(p, axis)) for p in points]
+    return min(pos), max(pos)
+
+
+def _crossing(a: np.ndarray, b: np.ndarray, eps: float = 1e-6) -> bool:
+    """True when two triangles pass through each other (touching does not count)."""
+    na = np.cross(a[1] - a[0], a[2] - a[0])
+    nb = np.cross(b[1] - b[0], b[2] - b[0])
+    la, lb = np.linalg.norm(na), np.linalg.norm(nb)
+    if la < 1e-12 or lb < 1e-12:
+        return False  # degenerate sliver: no area to cross
+    db = (b - a[0]) @ na / la
+    da = (a - b[0]) @ nb / lb
+    db[np.abs(db) < eps] = 0
+    da[np.abs(da) < eps] = 0
+    if db.min() >= 0 or db.max() <= 0 or da.min() >= 0 or da.max() <= 0:
+        return False  # one lies on one side of the other's plane (at most touching it)
+    axis = np.cross(na, nb)
+    axis /= np.linalg.norm(axis)
+    a0, a1 = _plane_cut(a, da, axis)
+    b0, b1 = _plane_cut(b, db, axis)
+    return min(a1, b1) - max(a0, b0) > eps
+
+
+def self_intersections(mesh: bpy.types.Mesh) -> int:
+    """Pairs of triangles that pass through each other. The BVH gives candidate pairs from
+    the mesh's own triangulation (a BVH of n-gons splits them its own way, and the halves of
+    a non-planar n-gon then seem to overlap their neighbours); each candidate is then tested
+    exactly, so faces that merely touch along a seam of the boolean are not counted."""
+    verts, tris = mesh_arrays(mesh)
+    tree = BVHTree.FromPolygons(verts.tolist(), tris.tolist(), all_triangles=True)
+    count = 0
+    for a, b in tree.overlap(tree):
+        if a < b and not set(tris[a]) & set(tris[b]) and _crossing(verts[tris[a]], verts[tris[b]]):
+            count += 1
+    return count
+
+
 def wall_thickness(bm, tree: BVHTree, threshold: float, samples: int = WALL_SAMPLES):
     """Minimum wall over sampled faces: from each face centre, a ray inward along the normal
     to the far side of the metal. Returns (min thickness, faces under the threshold)."""
@@ -107,7 +157,7 @@ def mesh_stats(mesh: bpy.types.Mesh, wall_threshold: float = MIN_WALL_MM) -> Mes
         bm.normal_update()
         tree = BVHTree.FromBMesh(bm)
         non_manifold = sum(1 for e in bm.edges if not e.is_manifold)
-        overlaps = len(tree.overlap(tree))
+        overlaps = self_intersections(mesh)
         min_wall, thin = wall_thickness(bm, tree, wall_threshold)
         co = np.array([v.co[:] for v in bm.verts]) if bm.verts else np.zeros((1, 3))
         return MeshStats(

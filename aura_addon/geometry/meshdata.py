@@ -20,14 +20,21 @@ class MeshData:
     def translated(self, offset) -> MeshData:
         return MeshData(self.verts + np.asarray(offset, dtype=float), self.faces)
 
-    def volume(self) -> float:
-        v = self.verts
-        total = 0.0
+    def triangles(self) -> np.ndarray:
+        """(m, 3) vertex indices: every polygon split into a fan from its first corner."""
+        by_size: dict[int, list] = {}
         for f in self.faces:
-            a = v[f[0]]
-            for k in range(1, len(f) - 1):
-                total += float(np.dot(a, np.cross(v[f[k]], v[f[k + 1]])))
-        return total / 6.0
+            by_size.setdefault(len(f), []).append(f)
+        tris = []
+        for size, group in by_size.items():
+            arr = np.asarray(group, dtype=np.int64)
+            for k in range(1, size - 1):
+                tris.append(arr[:, [0, k, k + 1]])
+        return np.concatenate(tris) if tris else np.zeros((0, 3), dtype=np.int64)
+
+    def volume(self) -> float:
+        t = self.verts[self.triangles()]
+        return float(np.einsum("ij,ij->i", t[:, 0], np.cross(t[:, 1], t[:, 2])).sum()) / 6.0
 
     def outward(self) -> MeshData:
         """Flip every face if the surface faces inward (negative signed volume)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import bmesh
 import bpy
 import numpy as np
 
@@ -45,11 +46,22 @@ def read_obj(path) -> MeshData:
 
 
 def repaired(data: MeshData, size_mm: float) -> MeshData:
-    """The motif as a closed solid: as it is when already closed, else voxel-remeshed."""
+    """The motif as a closed solid: as it is when already closed; else with its seams merged
+    and holes filled; else voxel-remeshed (which closes anything with volume)."""
     mesh = new_mesh("aura_motif_check", data)
     try:
         if is_closed_solid(mesh):
             return data
+        bm = bmesh.new()
+        bm.from_mesh(mesh)
+        bmesh.ops.remove_doubles(bm, verts=bm.verts, dist=size_mm * 1e-5)
+        bmesh.ops.holes_fill(bm, edges=[e for e in bm.edges if e.is_boundary], sides=0)
+        bmesh.ops.recalc_face_normals(bm, faces=bm.faces)
+        bm.to_mesh(mesh)
+        bm.free()
+        if is_closed_solid(mesh):
+            verts, tris = mesh_arrays(mesh)
+            return MeshData(verts, [tuple(t) for t in tris]).outward()
         obj = new_object("aura_motif_repair", mesh, bpy.context.scene.collection)
         try:
             mod = obj.modifiers.new("remesh", "REMESH")
@@ -62,7 +74,7 @@ def repaired(data: MeshData, size_mm: float) -> MeshData:
         finally:
             bpy.data.objects.remove(obj, do_unlink=True)
         if len(tris) == 0:
-            raise MotifError("the motif mesh could not be repaired into a solid")
+            raise MotifError("the motif mesh encloses no volume and could not be repaired into a solid")
         return MeshData(verts, [tuple(t) for t in tris]).outward()
     finally:
         if mesh.users == 0:

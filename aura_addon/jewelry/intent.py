@@ -50,7 +50,8 @@ _WORDNUM = "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
 _NUM = r"\d+(?:[.,]\d+)?"
 _FRACTION_TAIL = r"(?:(?:\s+|-)\d/\d|\s*[½¼¾]|\s+and\s+an?\s+(?:half|quarter))"
 
-# A quantity as people write it (public: design_edits reads amounts too): 1.5, 1 1/2, 1½, 1/2, half, three quarters, one and a half.
+# A quantity as people write it: 1.5, 1 1/2, 1½, 1/2, half, three quarters, one and a half.
+# Public: design_edits reads amounts too. Written spread out: compile it with re.VERBOSE.
 AMOUNT = rf"""(?:
     (?:\d+(?:[.,]\d+)?|{_WORDNUM}){_FRACTION_TAIL}
   | \d+(?:[.,]\d+)?
@@ -108,9 +109,7 @@ _CUT_NEAR = {
     "baguette": ("emerald", "baguette is not available; the emerald step cut is the nearest"),
     "radiant": ("cushion", "radiant is not available; the cushion is the nearest"),
 }
-_ALL_CUT_WORDS = "|".join(
-    [*_CUT_WORDS.values(), r"emerald[\s-](?:cut|shaped?)", *(rf"{w}" for w in _CUT_NEAR)]
-)
+_ALL_CUT_WORDS = "|".join([*_CUT_WORDS.values(), r"emerald[\s-](?:cut|shaped?)", *_CUT_NEAR])
 _ALL_STONE_WORDS = "|".join([*_STONE_WORDS.values(), *_STONE_NEAR])
 
 _PROFILE_WORDS = {
@@ -138,7 +137,7 @@ _FILLER = set(
     genuine natural mens men's ladies ladies' womens women's unisex switch change use instead
     rather than swap go try let's lets can you could create build model get give bit little
     slightly should be new now then so very really something kind sort type this one & +
-    round-the-finger main single""".split()
+    main single""".split()
 )
 
 
@@ -591,8 +590,13 @@ class _Builder:
         try:
             spec = DesignSpec.from_dict(self.d)
         except SpecError as exc:
-            entry = self.sources.get(exc.field) or self.sources.get(exc.field.split("[")[0])
-            words = entry["words"] if entry and entry.get("words") else None
+            # the words behind the field, or behind its part ("size" for size.diameter_mm)
+            path = exc.field.split("[")[0]
+            entry = None
+            while path and entry is None:
+                entry = self.sources.get(path)
+                path = path.rpartition(".")[0]
+            words = entry.get("words") if entry else None
             if words is None:
                 raise
             raise IntentError(exc.field, exc.value, exc.allowed, words) from None

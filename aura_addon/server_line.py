@@ -1,0 +1,153 @@
+"""The panel's server line ("connected: cpu · procedural, shap-e" or "unreachable: reason"),
+and the local server Aura started, if any.
+
+The probe runs in a worker thread and leaves its answer in a plain Python object; the panel
+draws from that object, so drawing never touches the network. A bpy.app.timers function
+starts a probe every few seconds and redraws the sidebar when the line changes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import bpy
+
+from . import preferences
+from .client import AuraClient, ClientError, LocalServer
+from .tasks import UserError
+
+PROBE_EVERY_S = 3.0
+PROBE_TIMEOUT_S = 10.0  # the first /v1/status may load torch to name the device
+
+
+@dataclass(frozen=True)
+class Line:
+    connected: bool | None  # None: not checked yet
+    text: str
+    url: str = ""
+    backends: tuple[str, ...] = ()
+    checked_at: float = 0.0
+
+
+_lock = threading.Lock()
+_line = Line(None, "not checked yet")
+_probe: threading.Thread | None = None
+_local: LocalServer | None = None  # the server Aura started on this computer
+
+
+def line() -> Line:
+    with _lock:
+        return _line
+
+
+def _set(new: Line) -> None:
+    global _line
+    with _lock:
+        _line = new
+
+
+def describe_status(status: dict) -> tuple[str, tuple[str, ...]]:
+    """A short summary of /v1/status: device and the backends that can run."""
+    device = status.get("device")
+    if isinstance(device, dict):
+        device = device.get("name") or device.get("device")
+    backends = status.get("backends") or {}
+    if isinstance(backends, dict):
+        usable = tuple(name for name, info in backends.items() if (info or {}).get("available"))
+    else:
+        usable = tuple(str(b) for b in backends)
+    names = ", ".join(usable) if usable else "no backend available"
+    return f"connected · {device or 'unknown device'} · {names}", usable
+
+
+def probe(url: str, token: str | None) -> Line:
+    """Ask the server how it is (in whatever thread calls it)."""
+    try:
+        with AuraClient(url, token=token, timeout=PROBE_TIMEOUT_S) as client:
+            text, usable = describe_status(client.status())
+        return Line(True, text, url, usable, time.time())
+    except ClientError as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
+        return Line(False, f"unreachable: {reason}", url, (), time.time())
+    except ValueError as exc:  # a malformed URL
+        return Line(False, str(exc), url, (), time.time())
+
+
+def refresh(context=None, wait: bool = False) -> None:
+    """Start a probe of the configured server (no-op while one is running)."""
+    global _probe
+    settings = preferences.get(context)
+    try:
+        url = preferences.checked_url(settings)
+    except UserError as exc:
+        _set(Line(False, str(exc), settings.server_url, (), time.time()))
+        return
+    if _probe is not None and _probe.is_alive():
+        if wait:
+            _probe.join(PROBE_TIMEOUT_S * 3)
+        return
+    token = settings.token or None
+    _probe = threading.Thread(
+        target=lambda: _set(probe(url, token)), name="aura-probe", daemon=True
+    )
+    _probe.start()
+    if wait:
+        _probe.join(PROBE_TIMEOUT_S * 3)
+
+
+# Local server -----------------------------------------------------------------------------
+def local_server() -> LocalServer | None:
+    return _local if _local is not None and _local.running() else None
+
+
+def adopt(server: LocalServer) -> None:
+    global _local
+    if _local is not None and _local is not server:
+        _local.stop()
+    _local = server
+
+
+def stop_local() -> bool:
+    global _local
+    if _local is None:
+        return False
+    running = _local.running()
+    _local.stop()
+    _local = None
+    return running
+
+
+# Timer --------------------------------------------------------------------------------------
+def _redraw_sidebars() -> None:
+    wm = getattr(bpy.context, "window_manager", None)
+    for window in getattr(wm, "windows", []):
+        for area in window.screen.areas:
+            if area.type == "VIEW_3D":
+                area.tag_redraw()
+
+
+_drawn: Line | None = None
+
+
+def _tick():
+    """Redraw when the last probe changed the line, then start the next probe."""
+    global _drawn
+    current = line()
+    if current != _drawn:
+        _drawn = current
+        _redraw_sidebars()
+    refresh()
+    return PROBE_EVERY_S
+
+
+def register() -> None:
+    if not bpy.app.background:  # no sidebar to keep fresh in a headless session
+        bpy.app.timers.register(_tick, first_interval=0.5, persistent=True)
+
+
+def unregister() -> None:
+    if bpy.app.timers.is_registered(_tick):
+        bpy.app.timers.unregister(_tick)
+    stop_local()
