@@ -98,7 +98,9 @@ def build(
     stone_objs = []
     if hd is not None:
         old = replace.stones[0] if replace and replace.stones else None
-        stone_objs.append(_place(old, f"{label} stone", scene.new_mesh(f"{label} stone", hd.stone), coll))
+        stone_objs.append(
+            _place(old, f"{label} stone", scene.new_mesh(f"{label} stone", hd.stone), coll)
+        )
     if replace:
         for extra in replace.stones[len(stone_objs) :]:
             scene.remove_object(extra)
@@ -122,7 +124,9 @@ def build(
         "spec": spec.to_dict(),
         "inner_diameter_mm": _r(stats.inner_diameter_mm),
         "design_inner_diameter_mm": round(expected, 4),
-        "inner_circumference_mm": _r(stats.inner_diameter_mm * 3.141592653589793 if stats.inner_diameter_mm else None),
+        "inner_circumference_mm": _r(
+            stats.inner_diameter_mm * 3.141592653589793 if stats.inner_diameter_mm else None
+        ),
         "size": {
             "spec": spec.size.label,
             "nearest": {k: v.as_dict() for k, v in sizes.nearest_sizes(expected).items()},

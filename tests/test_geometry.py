@@ -69,7 +69,9 @@ def test_every_size_system(size, tmp_path):
 @pytest.mark.parametrize("setting", [{"type": "prong", "prongs": 3}, {"type": "prong", "prongs": 4},
                                      {"type": "prong", "prongs": 6}, {"type": "bezel"}])  # fmt: skip
 def test_every_cut_and_setting(cut, setting, tmp_path):
-    spec, result, mesh = build_and_read({"gem": {"cut": cut, "carat": 1.0}, "setting": setting}, tmp_path)
+    spec, result, mesh = build_and_read(
+        {"gem": {"cut": cut, "carat": 1.0}, "setting": setting}, tmp_path
+    )
     assert_sound(spec, result, mesh)
     stones = stl_tools.load_stl(tmp_path / "ring_stones.stl")
     assert stones.is_watertight
@@ -99,9 +101,13 @@ def test_profiles_with_taper(profile, tmp_path):
     assert mesh.bounds[1][1] - mesh.bounds[0][1] >= 3.2 - 0.05
 
 
-@pytest.mark.parametrize("metal", ["gold_18k_yellow", "platinum_950", "silver_925", "gold_14k_rose"])
+@pytest.mark.parametrize(
+    "metal", ["gold_18k_yellow", "platinum_950", "silver_925", "gold_14k_rose"]
+)
 def test_weight_follows_the_alloy(metal, tmp_path):
-    spec, result, mesh = build_and_read({"metal": metal, "size": {"system": "US", "value": 6}}, tmp_path)
+    spec, result, mesh = build_and_read(
+        {"metal": metal, "size": {"system": "US", "value": 6}}, tmp_path
+    )
     assert_sound(spec, result, mesh)
     assert result.report["metal"]["name"] == metal
 
@@ -144,9 +150,14 @@ def test_rebuild_replaces_in_place_and_keeps_other_objects():
     second = pipeline.build(resized, replace=first)
     assert second.metal is first.metal and tuple(second.metal.location) == (30, 0, 0)
     assert json.loads(second.metal[scene.SPEC_PROP])["size"]["value"] == 9
-    assert second.report["inner_diameter_mm"] == pytest.approx(sizes.inner_diameter_mm("US", 9), abs=0.02)
+    assert second.report["inner_diameter_mm"] == pytest.approx(
+        sizes.inner_diameter_mm("US", 9), abs=0.02
+    )
     assert bpy.data.objects.get("jeweler's own") is mine
-    assert {o.name for o in scene.aura_collection().objects} == {"Aura ring metal", "Aura ring stone"}
+    assert {o.name for o in scene.aura_collection().objects} == {
+        "Aura ring metal",
+        "Aura ring stone",
+    }
     assert scene.SPEC_PROP not in mine
 
 

@@ -15,11 +15,15 @@ def write_stl(path, meshes, header: str = "Aura ring, millimetres") -> int:
     for mesh in meshes:
         verts, tris = mesh_arrays(mesh)
         tris_all.append(verts[tris])
-    triangles = np.concatenate(tris_all).astype(np.float32) if tris_all else np.zeros((0, 3, 3), np.float32)
+    triangles = (
+        np.concatenate(tris_all).astype(np.float32) if tris_all else np.zeros((0, 3, 3), np.float32)
+    )
     normals = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
     lengths = np.linalg.norm(normals, axis=1, keepdims=True)
     normals = np.divide(normals, lengths, out=np.zeros_like(normals), where=lengths > 0)
-    record = np.zeros(len(triangles), dtype=[("n", "<f4", 3), ("v", "<f4", (3, 3)), ("attr", "<u2")])
+    record = np.zeros(
+        len(triangles), dtype=[("n", "<f4", 3), ("v", "<f4", (3, 3)), ("attr", "<u2")]
+    )
     record["n"] = normals
     record["v"] = triangles
     path = Path(path)

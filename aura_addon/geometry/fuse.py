@@ -45,17 +45,24 @@ def _boolean(obj, operation: str, collection, solver: str) -> None:
     mod.solver = solver
 
 
-def fuse(base: MeshData, parts: list[MeshData], cutters: list[MeshData], name: str = "metal",
-         solver: str | None = None) -> FuseResult:
+def fuse(
+    base: MeshData,
+    parts: list[MeshData],
+    cutters: list[MeshData],
+    name: str = "metal",
+    solver: str | None = None,
+) -> FuseResult:
     """union(base, *parts) - cutters, as a new mesh datablock (scratch objects removed)."""
     attempts = []
-    for candidate in ([solver] if solver else solvers()):
+    for candidate in [solver] if solver else solvers():
         mesh = _fuse_with(base, parts, cutters, name, candidate)
         attempts.append(candidate)
         if is_closed_solid(mesh):
             return FuseResult(mesh, candidate, attempts)
         bpy.data.meshes.remove(mesh)
-    raise RuntimeError(f"the metal parts could not be fused into one solid (tried {', '.join(attempts)})")
+    raise RuntimeError(
+        f"the metal parts could not be fused into one solid (tried {', '.join(attempts)})"
+    )
 
 
 def _fuse_with(base, parts, cutters, name, solver) -> bpy.types.Mesh:
@@ -91,4 +98,3 @@ def _fuse_with(base, parts, cutters, name, solver) -> bpy.types.Mesh:
             remove_object(obj)
         for coll in (holder, unions, cuts):
             bpy.data.collections.remove(coll)
-

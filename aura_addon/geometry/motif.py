@@ -17,7 +17,7 @@ import numpy as np
 
 from .fuse import is_closed_solid
 from .meshdata import MeshData
-from .scene import mesh_arrays, new_mesh, new_object, remove_object
+from .scene import mesh_arrays, new_mesh, new_object
 
 MAX_OBJ_BYTES = 200 * 1024 * 1024
 
@@ -74,7 +74,9 @@ def repaired(data: MeshData, size_mm: float) -> MeshData:
         finally:
             bpy.data.objects.remove(obj, do_unlink=True)
         if len(tris) == 0:
-            raise MotifError("the motif mesh encloses no volume and could not be repaired into a solid")
+            raise MotifError(
+                "the motif mesh encloses no volume and could not be repaired into a solid"
+            )
         return MeshData(verts, [tuple(t) for t in tris]).outward()
     finally:
         if mesh.users == 0:
@@ -96,8 +98,9 @@ def _rotate_y(verts: np.ndarray, angle: float) -> np.ndarray:
     return np.column_stack([x * c + z * s, y, -x * s + z * c])
 
 
-def placements(motif: MeshData, crest_z: float, head_half_length: float | None,
-               sink: float) -> list[MeshData]:
+def placements(
+    motif: MeshData, crest_z: float, head_half_length: float | None, sink: float
+) -> list[MeshData]:
     """The motif copies placed on the ring (see the module docstring)."""
     lo, hi = motif.verts.min(axis=0), motif.verts.max(axis=0)
     if head_half_length is None:
@@ -111,5 +114,10 @@ def placements(motif: MeshData, crest_z: float, head_half_length: float | None,
         v = motif.verts + [0, 0, crest_z - sink - lo[2]]
         if sign < 0:
             v = v * [-1, 1, 1]
-        copies.append(MeshData(_rotate_y(v, sign * angle), motif.faces if sign > 0 else [tuple(reversed(f)) for f in motif.faces]))
+        copies.append(
+            MeshData(
+                _rotate_y(v, sign * angle),
+                motif.faces if sign > 0 else [tuple(reversed(f)) for f in motif.faces],
+            )
+        )
     return copies

@@ -180,7 +180,11 @@ def parse_size_range(text: str) -> list[tuple[str, object]]:
         step_f = float(step) if step else 1.0
         keys = [_uk_index(s) for s in sizes]
         circumference_mm("UK", first)
-        picked = [s for s, k in zip(sizes, keys, strict=True) if lo <= k <= hi and _on_step(k - lo, step_f)]
+        picked = [
+            s
+            for s, k in zip(sizes, keys, strict=True)
+            if lo <= k <= hi and _on_step(k - lo, step_f)
+        ]
     else:
         lo, hi = float(first), float(last)
         circumference_mm(system, lo)

@@ -252,7 +252,9 @@ class DesignSpec:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise SpecError("spec", text[:40], f"valid JSON ({exc.msg} at line {exc.lineno})") from None
+            raise SpecError(
+                "spec", text[:40], f"valid JSON ({exc.msg} at line {exc.lineno})"
+            ) from None
         return cls.from_dict(data)
 
     def save(self, path) -> None:
@@ -272,7 +274,9 @@ def _reject_unknown(prefix: str, data: dict, cls) -> None:
     allowed = [f.name for f in fields(cls)]
     for key in data:
         if key not in allowed:
-            raise SpecError(f"{prefix}{key}", data[key], f"unknown field; allowed: {', '.join(allowed)}")
+            raise SpecError(
+                f"{prefix}{key}", data[key], f"unknown field; allowed: {', '.join(allowed)}"
+            )
 
 
 def _part(name: str, data: dict, cls, nullable: bool = False, default_none: bool = False):
