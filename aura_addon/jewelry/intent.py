@@ -334,7 +334,7 @@ class _Reader:
             before = rf"\b(?:{size_word})?(?:{names})\s*(?:{size_word})?(?P<v>{value}){tail}"
             # after the value: a UK letter needs "size" before it ("a UK ..." is no size A)
             lead = size_word if system == "UK" else f"(?:{size_word})?"
-            after = rf"(?<![\w.])(?:{lead})(?P<v>{value})\s*\(?(?:{names})\)?(?![a-z])"
+            after = rf"(?<![\w./])(?:{lead})(?P<v>{value})\s*\(?(?:{names})\)?(?![a-z])"
             for pattern in (before, after):
                 for m in t.take(pattern):
                     self._add_size(m, system)
