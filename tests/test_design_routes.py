@@ -154,8 +154,18 @@ def rules_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def llm_server(tmp_path_factory, fake_llm):
+    # configured by the command-line flags; only the key comes from the environment
     data = tmp_path_factory.mktemp("llm") / "data"
-    with ServerProcess(data, env=llm_env(fake_llm.url)) as server:
+    flags = [
+        "--llm-url",
+        fake_llm.url,
+        "--llm-model",
+        "tiny-test",
+        "--llm-timeout",
+        str(LLM_TIMEOUT_S),
+    ]
+    env = {"AURA_LLM_URL": "", "AURA_LLM_MODEL": "", "AURA_LLM_API_KEY": API_KEY}
+    with ServerProcess(data, args=flags, env=env) as server:
         yield server
 
 

@@ -1,0 +1,205 @@
+"""Command line: ``serve`` runs the server; ``models list|download|remove`` manages weights."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+from ai_server import __version__
+from ai_server.config import (
+    DEFAULT_HOST,
+    DEFAULT_JOB_TIMEOUT_S,
+    DEFAULT_PORT,
+    ServerConfig,
+    default_data_dir,
+    is_loopback,
+)
+
+TOKEN_ENV = "AURA_SERVER_TOKEN"
+
+
+class UsageError(Exception):
+    """A bad command line: printed as one line, exit status 2."""
+
+
+def _model_override(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected KEY=VALUE (e.g. shap-e=openai/shap-e), got '{text}'"
+        )
+    return key.strip(), value.strip()
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got '{text}'")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ai_server.backends import BACKENDS
+
+    parser = argparse.ArgumentParser(
+        prog="python -m ai_server", description="Aura's local AI inference server"
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the server (models load once and stay)")
+    serve.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})"
+    )
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
+    )
+    serve.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help=f"jobs database and files (default {default_data_dir()}, or AURA_DATA_DIR)",
+    )
+    serve.add_argument(
+        "--token",
+        default=None,
+        help=f"require 'Authorization: Bearer TOKEN' (or set {TOKEN_ENV}); needed off loopback",
+    )
+    serve.add_argument(
+        "--preload",
+        nargs="+",
+        default=[],
+        choices=list(BACKENDS),
+        metavar="BACKEND",
+        help="load these models at startup",
+    )
+    serve.add_argument(
+        "--model",
+        action="append",
+        type=_model_override,
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a model id",
+    )
+    serve.add_argument(
+        "--job-timeout",
+        type=_positive_seconds,
+        default=DEFAULT_JOB_TIMEOUT_S,
+        metavar="SECONDS",
+        help="per-job time limit",
+    )
+    serve.add_argument(
+        "--llm-url",
+        default=None,
+        metavar="URL",
+        help="OpenAI-compatible endpoint for design intent, e.g. http://localhost:11434/v1 "
+        "(key from AURA_LLM_API_KEY)",
+    )
+    serve.add_argument("--llm-model", default=None, metavar="MODEL", help="model name at --llm-url")
+    serve.add_argument(
+        "--llm-timeout",
+        type=_positive_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="LLM request time limit (default 30); the rules answer past it",
+    )
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+    models = commands.add_parser(
+        "models", help="list, download or remove model weights (Hugging Face cache)"
+    )
+    actions = models.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="models, whether they are cached, and their size on disk")
+    download = actions.add_parser("download", help="download a model's weights")
+    download.add_argument("name")
+    remove = actions.add_parser("remove", help="delete a model's weights from the cache")
+    remove.add_argument("name")
+    return parser
+
+
+def serve_config(args: argparse.Namespace) -> ServerConfig:
+    token = args.token or os.environ.get(TOKEN_ENV) or None
+    if not is_loopback(args.host) and not token:
+        raise UsageError(
+            f"refusing to listen on {args.host} without a token: anyone on the network could use the "
+            f"server. Pass --token TOKEN (or set {TOKEN_ENV}), or bind 127.0.0.1."
+        )
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port must be 1..65535, got {args.port}")
+    return ServerConfig(
+        host=args.host,
+        port=args.port,
+        data_dir=(args.data_dir or default_data_dir()).expanduser().resolve(),
+        token=token,
+        preload=list(dict.fromkeys(args.preload)),
+        models=dict(args.model),
+        job_timeout_s=args.job_timeout,
+        llm_url=args.llm_url,
+        llm_model=args.llm_model,
+        llm_timeout_s=args.llm_timeout,
+    )
+
+
+def serve(args: argparse.Namespace) -> int:
+    config = serve_config(args)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    import uvicorn
+
+    from ai_server.app import create_app
+
+    try:
+        app = create_app(config)
+    except (OSError, sqlite3.Error) as exc:
+        raise UsageError(f"cannot use the data dir {config.data_dir}: {exc}") from exc
+    logging.getLogger("ai_server").info(
+        "Aura AI server %s on http://%s:%d (data: %s)",
+        __version__,
+        config.host,
+        config.port,
+        config.data_dir,
+    )
+    uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level, access_log=False)
+    return 0
+
+
+def run_models(args: argparse.Namespace) -> int:
+    from ai_server import models  # lazily: it pulls in huggingface_hub
+
+    if args.action == "list":
+        result = models.models_list()
+    elif args.action == "download":
+        result = models.models_download(args.name)
+    else:
+        result = models.models_remove(args.name)
+    return result if isinstance(result, int) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return serve(args)
+        return run_models(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        from ai_server.backends.base import BackendError
+
+        if not isinstance(exc, BackendError):
+            raise
+        print(f"error: {exc}", file=sys.stderr)  # e.g. an unknown model name, a failed download
+        return 1
+    except KeyboardInterrupt:
+        return 130
