@@ -12,11 +12,14 @@ panel's status line), never in a traceback.
 
 from __future__ import annotations
 
+import json
+import os
 import tempfile
 import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import bpy
 from bpy.props import BoolProperty, IntProperty, StringProperty
@@ -176,6 +179,7 @@ class GenerateRun(Run):
             ).validate()
         # read every bpy value now: the worker thread must not touch Blender data
         backend, seed, size = settings.motif_backend, settings.motif_seed, settings.motif_size
+        params = _model_params(settings)
         prefs = preferences.get(context)
         client = preferences.make_client(context)
         folder = user_dir("motifs")
@@ -186,6 +190,7 @@ class GenerateRun(Run):
                 backend=backend,
                 seed=int(seed),
                 size_mm=float(size),
+                params=params,
                 concept=concept,
             )
 
@@ -206,6 +211,21 @@ class GenerateRun(Run):
         result = design.build(context, spec, Path(path), replace=replace)
         self.level = "INFO" if result.passed else "WARNING"
         return f"Motif placed on {result.metal.name}; {design.failing_summary(result.report)}"
+
+
+def _model_params(settings) -> dict | None:
+    text = settings.motif_params.strip()
+    if not text:
+        return None
+    try:
+        params = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(
+            f"Model settings: {exc.msg} in {text[:40]!r}; write a JSON object"
+        ) from None
+    if not isinstance(params, dict):
+        raise UserError(f'Model settings: {text[:40]!r} is not a JSON object like {{"steps": 32}}')
+    return params
 
 
 def _picked_concept(settings) -> str | None:
@@ -230,6 +250,7 @@ class ConceptsRun(Run):
         client = preferences.make_client(context)
         folder = user_dir("concepts")
         seed = int(settings.motif_seed)
+        params = _model_params(settings)
 
         def fetch(client, job_id, job):
             found = []
@@ -241,7 +262,7 @@ class ConceptsRun(Run):
 
         return _job_work(
             client,
-            lambda: client.concepts(prompt, n=CONCEPT_COUNT, seed=seed),
+            lambda: client.concepts(prompt, n=CONCEPT_COUNT, seed=seed, params=params),
             prefs.job_timeout,
             prefs.poll_interval,
             fetch,
@@ -349,13 +370,10 @@ class StartServerRun(Run):
                 f"Start Server runs a server on this computer, but the server URL is {url}; "
                 "set it to http://127.0.0.1:8765 in the add-on preferences"
             )
-        from urllib.parse import urlsplit
-
-        port = urlsplit(url).port or 80
         server = LocalServer(
-            port=port,
+            port=urlsplit(url).port or 80,
             data_dir=user_dir("server"),
-            command=prefs.server_command or None,
+            command=_server_command(prefs),
             cwd=prefs.server_dir or None,
         )
         token = prefs.token or None
@@ -363,19 +381,32 @@ class StartServerRun(Run):
         def work(_task):
             line = server_line.probe(url, token)
             if line.connected:
-                return None  # something already answers there
+                return None, line  # something already answers there
             server.start(timeout_s=120.0)
-            return server
+            return server, server_line.probe(url, token)
 
         return work
 
-    def finish(self, context, server):
+    def finish(self, context, outcome):
+        server, line = outcome
+        server_line.set_line(line)
         if server is None:
-            server_line.refresh(context, wait=True)
-            return "A server is already running at that URL"
+            return f"A server is already running at {line.url}"
         server_line.adopt(server)
-        server_line.refresh(context, wait=True)
         return f"Aura server started at {server.url} (log: {server.log_path})"
+
+
+def _server_command(prefs) -> str | list[str] | None:
+    """The preference's command; else the server folder's own virtual environment (Blender's
+    Python lacks the server's packages); else the client's default."""
+    if prefs.server_command:
+        return prefs.server_command
+    if prefs.server_dir:
+        venv = Path(prefs.server_dir) / ".venv"
+        python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+        if python.exists():
+            return [str(python), "-m", "ai_server", "serve"]
+    return None
 
 
 def _apply_answer(settings, answer: dict) -> None:

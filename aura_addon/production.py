@@ -475,6 +475,20 @@ def checks_text(report: dict) -> str:
     return "FAILED " + ", ".join(f"{c['name']} ({c['value']} vs {c['threshold']})" for c in failed)
 
 
+def _pipeline(progress: Callable[[str], None]):
+    """The geometry pipeline, imported when a ring is first built (it pulls in bpy, which
+    takes a moment; argument errors and server-only work never pay for it)."""
+    if "bpy" not in sys.modules:
+        t0 = time.perf_counter()
+        from . import pipeline
+
+        progress(f"blender: bpy loaded ({time.perf_counter() - t0:.2f}s)")
+        return pipeline
+    from . import pipeline
+
+    return pipeline
+
+
 def build_one(
     spec: DesignSpec,
     target: Target,
@@ -487,7 +501,7 @@ def build_one(
 ) -> Outcome:
     """Build, check and export one ring; the files are written even when a check fails (the
     report says which), and the outcome's code is then EXIT_CHECKS."""
-    from . import pipeline  # bpy: only once a ring is actually built
+    pipeline = _pipeline(progress)
     from .geometry import motif as motif_mesh
     from .geometry import scene
 

@@ -83,8 +83,9 @@ def _uk_label(identifier: str) -> str:
     return identifier.replace("_half", " 1/2")
 
 
-def _enum(pairs):
-    return [(key, label, desc) for key, label, desc in pairs]
+def _enum(items) -> list[tuple[str, str, str]]:
+    """EnumProperty items (identifier, name, description) from any iterable of triples."""
+    return list(items)
 
 
 SYSTEM_ITEMS = _enum(
@@ -431,6 +432,11 @@ def _motif_props():
         "motif_size": FloatProperty(
             name="Size", description="Motif size, mm", default=12.0, min=MOTIF_MM[0],
             max=MOTIF_MM[1], precision=1, step=50,
+        ),
+        "motif_params": StringProperty(
+            name="Model settings",
+            description='Advanced: a JSON object of model settings for the server, e.g. '
+            '{"steps": 32, "grid_size": 64}; empty for the defaults',
         ),
         "motif_path": StringProperty(
             name="Motif mesh", description="The motif OBJ (millimetres) the ring is built with",

@@ -8,6 +8,7 @@ starts a probe every few seconds and redraws the sidebar when the line changes.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ def line() -> Line:
         return _line
 
 
-def _set(new: Line) -> None:
+def set_line(new: Line) -> None:
     global _line
     with _lock:
         _line = new
@@ -82,7 +83,7 @@ def refresh(context=None, wait: bool = False) -> None:
     try:
         url = preferences.checked_url(settings)
     except UserError as exc:
-        _set(Line(False, str(exc), settings.server_url, (), time.time()))
+        set_line(Line(False, str(exc), settings.server_url, (), time.time()))
         return
     if _probe is not None and _probe.is_alive():
         if wait:
@@ -90,7 +91,7 @@ def refresh(context=None, wait: bool = False) -> None:
         return
     token = settings.token or None
     _probe = threading.Thread(
-        target=lambda: _set(probe(url, token)), name="aura-probe", daemon=True
+        target=lambda: set_line(probe(url, token)), name="aura-probe", daemon=True
     )
     _probe.start()
     if wait:
@@ -143,11 +144,13 @@ def _tick():
 
 
 def register() -> None:
+    atexit.register(stop_local)  # a server Aura started ends with Blender
     if not bpy.app.background:  # no sidebar to keep fresh in a headless session
         bpy.app.timers.register(_tick, first_interval=0.5, persistent=True)
 
 
 def unregister() -> None:
+    atexit.unregister(stop_local)
     if bpy.app.timers.is_registered(_tick):
         bpy.app.timers.unregister(_tick)
     stop_local()

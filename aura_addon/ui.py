@@ -187,6 +187,7 @@ class VIEW3D_PT_aura_motif(_AuraPanel, bpy.types.Panel):
         col.prop(settings, "motif_backend")
         col.prop(settings, "motif_seed")
         col.prop(settings, "motif_size")
+        col.prop(settings, "motif_params")
         if settings.motif_backend == "image-to-3d":
             self._concepts(layout, settings)
         if not _task_progress(layout, "generate"):

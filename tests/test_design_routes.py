@@ -136,15 +136,6 @@ def fake_llm():
         yield fake
 
 
-def llm_env(url: str) -> dict:
-    return {
-        "AURA_LLM_URL": url,
-        "AURA_LLM_MODEL": "tiny-test",
-        "AURA_LLM_TIMEOUT": str(LLM_TIMEOUT_S),
-        "AURA_LLM_API_KEY": API_KEY,
-    }
-
-
 @pytest.fixture(scope="module")
 def rules_server(tmp_path_factory):
     no_llm = {"AURA_LLM_URL": "", "AURA_LLM_API_KEY": ""}

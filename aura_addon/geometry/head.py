@@ -7,7 +7,6 @@ Prong and bezel bases sink into the shank so the metal union is one body.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,14 +15,20 @@ from mathutils.bvhtree import BVHTree
 
 from ..jewelry import gem_cuts
 from ..jewelry.spec import Gem, Setting
-from .meshdata import MeshData, loft, rod
+from .meshdata import MeshData, loft, post
 
 SEAT_CLEARANCE = 0.05  # mm around the girdle (a stone must drop into its seat)
 CULET_CLEARANCE = 0.6  # mm between the culet and the shank's crest: room for the base plate
 MIN_PRONG = 0.95  # mm: casting minimum (0.8) plus the seat notch taken out of it
+PRONG_BITE = 0.15  # notch the seat cuts into a prong, as a share of its diameter
+PRONG_SIDE = 0.34  # mm from a prong's axis to every seat face that notches it: the metal
+# beside the notch is twice this, over the 0.6 mm casting minimum with room for the 16-gon wire
+PRONG_RISE = 0.35  # mm: least height of a prong's wire above the girdle, under its round tip
 BEZEL_WALL = 1.0  # mm at the girdle; thinnest (0.6 casting minimum) where the seat corners come close
 SINK = 0.5  # mm the head's foot goes into the shank
+OPENING_MARGIN = 0.02  # mm the bezel's opening stands outside the seat's girdle band
 PLATE_GAP = 0.15  # mm between the base plate and the seat's culet
+PLATE_SIDE = 0.15  # mm: the plate's square side ends this far above the foot's lowest point
 POINTS = {"pear": (0.25,), "marquise": (0.25, 0.75)}  # outline parameters of sharp points
 
 
@@ -68,12 +73,12 @@ def build_head(gem: Gem, setting: Setting, crest_z: float) -> Head:
     girdle_z = crest_z + CULET_CLEARANCE - cut.culet_z
     head = Head(stone=stone0.translated((0, 0, girdle_z)), girdle_z=girdle_z)
     head.length, head.width, head.depth = length, width, cut.depth
-    seat, _ = _cut_data(gem.cut, length, width, SEAT_CLEARANCE)
+    seat, seat_cut = _cut_data(gem.cut, length, width, SEAT_CLEARANCE)
     head.cutters.append(seat.translated((0, 0, girdle_z)))
     if setting.type == "bezel":
         _bezel(head, gem.cut, cut, crest_z)
     else:
-        _prongs(head, gem.cut, cut, setting.prongs, crest_z)
+        _prongs(head, gem.cut, cut, seat_cut, setting.prongs, crest_z)
     return head
 
 
@@ -110,25 +115,73 @@ def _plate(head: Head, ring: np.ndarray, crest_z: float, top_z: float) -> None:
     """The base plate: from the shank up to just under the culet, its edge square so no
     thin wedge of metal forms at the rim."""
     flat = ring * [1, 1, 0]
-    rings = [flat + [0, 0, top_z], flat + [0, 0, crest_z - SINK + 0.15]]
+    rings = [flat + [0, 0, top_z], flat + [0, 0, crest_z - SINK + PLATE_SIDE]]
     rings.append(ring * [0.55, 0.55, 0] + [0, 0, crest_z - SINK])
     head.metal.append(loft(rings))
 
 
-def _prongs(head: Head, cut_name: str, cut, count: int, crest_z: float) -> None:
+def _outward(cut_name: str, t: float, length: float, width: float) -> np.ndarray:
+    """Unit direction straight out of the outline at t: the normal on a side, the bisector at
+    a corner or point (the mean of the two unit tangents is square to it either way)."""
+    eps = 1e-4
+    p, a, b = (np.array(gem_cuts.outline_point(cut_name, s, length, width)) for s in (t, t - eps, t + eps))
+    tangent = (p - a) / np.linalg.norm(p - a) + (b - p) / np.linalg.norm(b - p)
+    out = np.array([tangent[1], -tangent[0]])  # the outline runs counter-clockwise
+    return out / np.linalg.norm(out)
+
+
+def _place_prong(seat: np.ndarray, point: np.ndarray, out: np.ndarray, radius: float, bite: float):
+    """Axis (x, y) and radius of a prong out from `point` on the seat's girdle polygon `seat`:
+    the seat cuts a notch `bite` deep into it, and the line of every seat edge that cuts it
+    stays PRONG_SIDE from its axis. The metal left beside a notch is twice that distance, so
+    at corners and tight curves (where a neighbouring edge would slice off a thin sliver) the
+    prong steps away from the offending edges and grows to keep its notch."""
+    e = np.roll(seat, -1, axis=0) - seat
+    length = np.linalg.norm(e, axis=1)
+    e = e / length[:, None]
+
+    def measure(c):
+        rel = c - seat
+        along = np.einsum("ij,ij->i", rel, e)
+        across = rel - e * along[:, None]  # from each edge's line square to the axis
+        to_edge = np.linalg.norm(rel - e * np.clip(along, 0, length)[:, None], axis=1)
+        return to_edge, across
+
+    c = point + out * (radius - bite)
+    for _ in range(8):  # the axis distance to the seat that gives the wanted notch depth
+        c = c + out * (radius - bite - measure(c)[0].min())
+    for _ in range(200):
+        to_edge, across = measure(c)
+        to_line = np.linalg.norm(across, axis=1)
+        short = (to_edge < radius + 0.01) & (to_line < PRONG_SIDE)
+        if not short.any():
+            break
+        step = (across[short] / to_line[short, None]).sum(axis=0)
+        c = c + 0.005 * step / np.linalg.norm(step)
+        radius = max(radius, measure(c)[0].min() + bite)
+    return c, radius
+
+
+def _prongs(head: Head, cut_name: str, cut, seat, count: int, crest_z: float) -> None:
     d = max(MIN_PRONG, 0.16 * cut.width)
     head.prong_diameter = d
     z = head.girdle_z
     plate_top = z + cut.culet_z - SEAT_CLEARANCE - PLATE_GAP
-    tip_z = z + cut.girdle_top + 0.4 * cut.crown_height
-    # the prong axis stands `off` outside the girdle, so the seat notches it by 0.15 d
-    off = 0.35 * d + SEAT_CLEARANCE
-    axes = _girdle_ring(cut_name, cut, 0.0, off, prong_angles(cut_name, count))
+    plate_low = crest_z - SINK + PLATE_SIDE  # lower edge of the plate's square side
+    # tall enough that a ray up from the crown notch crosses the wire, not just the cap
+    tip_z = z + cut.girdle_top + max(0.4 * cut.crown_height, PRONG_RISE)
+    n = gem_cuts.STYLES[cut_name].segments
+    girdle = np.array(seat.verts[2 * n : 3 * n])[:, :2]  # the seat's girdle band, top ring
     pointed = POINTS.get(cut_name, ())
-    for t, (x, y, _) in zip(prong_angles(cut_name, count), axes, strict=True):
+    for t in prong_angles(cut_name, count):
         # a prong guarding a point is a heavier V-prong: the point sits in its notch
         r = d / 2 * (1.3 if any(abs(t - p) < 1e-6 for p in pointed) else 1.0)
-        head.metal.append(rod([(x, y, plate_top - r), (x, y, tip_z)], [r, r * 0.95]))
+        point = np.array(gem_cuts.outline_point(cut_name, t, seat.length, seat.width))
+        out = _outward(cut_name, t, seat.length, seat.width)
+        (x, y), r = _place_prong(girdle, point, out, r, PRONG_BITE * d)
+        # the foot stands in the middle of the plate's side, clear of its top and lower edges
+        head.metal.append(post(x, y, (plate_top + plate_low) / 2, tip_z, r, r * 0.95))
+    off = 0.35 * d + SEAT_CLEARANCE
     ring = _girdle_ring(cut_name, cut, 0.0, off, [i / 64 for i in range(64)])
     _plate(head, ring, crest_z, plate_top)
     head.top_z = tip_z + d * 0.65
@@ -141,9 +194,10 @@ def _bezel(head: Head, cut_name: str, cut, crest_z: float) -> None:
     n = gem_cuts.STYLES[cut_name].segments * 2
     lip = max(0.5, 0.6 * cut.crown_height)  # rim above the girdle, burnished over it
     top = z + cut.girdle_top + lip
-    # open the top: the girdle outline up through the rim (a hair inside the seat's girdle
-    # band so the two cutters share no faces)
-    grow = SEAT_CLEARANCE - 0.02
+    # open the top: the girdle outline from mid-girdle up through the rim, a hair outside the
+    # seat's girdle band (no shared faces, and no sliver of the seat's crown left as a ledge
+    # under the rim)
+    grow = SEAT_CLEARANCE + OPENING_MARGIN
     opening = [_outline(cut_name, cut.length, cut.width, n, h, grow) for h in (z, top + 1.0)]
     head.cutters.append(loft(opening))
     ring = _girdle_ring(cut_name, cut, 0.0, wall + SEAT_CLEARANCE, [i / n for i in range(n)])

@@ -35,6 +35,15 @@ def metal_material(metal_name: str) -> bpy.types.Material:
     return material
 
 
+def section_material(metal_name: str) -> bpy.types.Material:
+    """The face of a cut through the metal: the alloy's colour, satin-finished."""
+    material = metal_material(metal_name)
+    material.name = f"{PREFIX} {METALS[metal_name].label} section"
+    bsdf = next(n for n in material.node_tree.nodes if n.type == "BSDF_PRINCIPLED")
+    bsdf.inputs["Roughness"].default_value = 0.6
+    return material
+
+
 def stone_material(stone_name: str) -> bpy.types.Material:
     """A clear faceted stone: full transmission, no roughness, IOR = the stone's refractive
     index (diamond 2.42, corundum 1.77, beryl 1.58, ...), tinted by its colour."""

@@ -1,5 +1,6 @@
-"""A photo studio in a scene of its own: copies of the ring with render materials, an
-"infinite white" world, soft area lights and one camera framed per view from the model.
+"""A photo studio in a scene of its own: copies of the ring (centred, in its own frame) with
+render materials, an "infinite white" world, soft area lights and one camera per view,
+framed from the model.
 
 Nothing of the user's is touched: the ring's meshes are copied, the scene, world, lights and
 camera are new, and everything made here is removed when the stage closes.
@@ -10,12 +11,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import bmesh
 import bpy
 import numpy as np
 from mathutils import Matrix, Vector
 
 from ..geometry.scene import mesh_arrays
 from . import materials
+from .measure import ring_matrix
 
 LENS_MM = 100.0  # a macro lens, as ring photographers use: little perspective distortion
 SENSOR_MM = 36.0
@@ -34,7 +37,8 @@ class View:
 
 # Front looks along the finger (the ring as a circle), as jewelry CAD names it. The back looks
 # from behind and below at the gallery: the literal opposite of front would be the mirror
-# image of a symmetric ring, and so the same picture.
+# image of a symmetric ring, and so the same picture. The shank close-up looks at the ring
+# cut in half across the band (x = 0), so the profile itself shows.
 VIEWS = {
     v.name: v
     for v in (
@@ -44,7 +48,7 @@ VIEWS = {
         View("three_quarter", "Three-quarter", (0.9, -1.2, 0.75)),
         View("back", "Back (underside)", (-0.55, 1.0, -0.6)),
         View("head", "Head and stone close-up", (0.55, -0.8, 0.9), region="head"),
-        View("shank", "Shank profile close-up", (0.45, -1.0, -0.5), region="shank"),
+        View("shank", "Shank profile (section) close-up", (1.0, -0.3, -0.2), region="shank"),
     )
 }
 
@@ -75,10 +79,11 @@ def fit_camera(points: np.ndarray, view: View, lens: float = LENS_MM, margin: fl
 
 @dataclass
 class Subject:
-    """Where the ring's parts are, for framing: world-space vertices (mm)."""
+    """Where the ring's parts are, for framing: vertices in the ring's frame (mm)."""
 
     metal: np.ndarray
     stones: np.ndarray
+    section: np.ndarray  # the metal cut in half at x = 0
     inner_radius: float
 
     @property
@@ -87,18 +92,19 @@ class Subject:
 
     def region(self, name: str) -> np.ndarray:
         pts = self.all
+        if name == "shank":
+            bottom = self.section[:, 2] <= -0.8 * self.inner_radius
+            return self.section[bottom]
         if name == "head":
             if len(self.stones):
                 floor = self.stones[:, 2].min() - 0.5
             else:  # a plain band or a motif: the top of the ring
                 floor = 0.5 * self.inner_radius
             return pts[pts[:, 2] >= floor]
-        if name == "shank":
-            return self.metal[self.metal[:, 2] <= -0.55 * self.inner_radius]
         return pts
 
 
-def _world_vertices(obj: bpy.types.Object) -> np.ndarray:
+def _vertices(obj: bpy.types.Object) -> np.ndarray:
     verts, _ = mesh_arrays(obj.data)
     m = np.array(obj.matrix_world)
     return verts @ m[:3, :3].T + m[:3, 3]
@@ -122,13 +128,13 @@ class Stage:
         self.scene.collection.children.link(self.collection)
         self.metal = self._copy(result.metal, materials.metal_material(result.spec.metal), True)
         stone = result.spec.gem.stone if result.spec.gem else None
-        self.stones = [
-            self._copy(s, materials.stone_material(stone), False) for s in result.stones
-        ]
+        self.stones = [self._copy(s, materials.stone_material(stone), False) for s in result.stones]
+        self.section = self._section(self.metal)
         self.subject = Subject(
-            metal=_world_vertices(result.metal),
-            stones=np.vstack([_world_vertices(s) for s in result.stones])
-            if result.stones
+            metal=_vertices(self.metal),
+            section=_vertices(self.section),
+            stones=np.vstack([_vertices(s) for s in self.stones])
+            if self.stones
             else np.zeros((0, 3)),
             inner_radius=result.spec.size.inner_diameter_mm / 2,
         )
@@ -154,8 +160,40 @@ class Stage:
             mesh.shade_smooth()
             mesh.set_sharp_from_angle(angle=SMOOTH_ANGLE)
         obj = self._keep(bpy.data.objects.new(source.name, mesh))
-        obj.matrix_world = source.matrix_world
+        # placed in the ring's own frame (centred), wherever the user's ring stands
+        obj.matrix_world = Matrix(ring_matrix(self.result, source).tolist())
         self.collection.objects.link(obj)
+        return obj
+
+    def _section(self, metal: bpy.types.Object) -> bpy.types.Object:
+        """The metal cut at the plane x = 0 (the half at x < 0 kept, the cut faces filled):
+        seen from +x, the band's cross-section is the profile a jeweler asks about."""
+        bm = bmesh.new()
+        try:
+            bm.from_mesh(metal.data)
+            bm.transform(metal.matrix_world)
+            cut = bmesh.ops.bisect_plane(
+                bm,
+                geom=bm.verts[:] + bm.edges[:] + bm.faces[:],
+                dist=1e-5,
+                plane_co=(0.0, 0.0, 0.0),
+                plane_no=(1.0, 0.0, 0.0),
+                clear_outer=True,
+            )
+            edges = [e for e in cut["geom_cut"] if isinstance(e, bmesh.types.BMEdge)]
+            for face in bmesh.ops.holes_fill(bm, edges=edges, sides=0)["faces"]:
+                face.material_index = 1  # the cut face: satin, so it reads as a section
+            mesh = self._keep(bpy.data.meshes.new(f"{metal.name} section"))
+            bm.to_mesh(mesh)
+        finally:
+            bm.free()
+        mesh.materials.append(metal.data.materials[0])
+        mesh.materials.append(self._keep(materials.section_material(self.result.spec.metal)))
+        mesh.shade_smooth()
+        mesh.set_sharp_from_angle(angle=SMOOTH_ANGLE)
+        obj = self._keep(bpy.data.objects.new(f"{metal.name} section", mesh))
+        self.collection.objects.link(obj)
+        obj.hide_render = True
         return obj
 
     def _light(self, name, offset, radiance, size_factor):
@@ -170,6 +208,10 @@ class Stage:
     def aim(self, view: View) -> None:
         """Frame the view's region, and set the lights around the camera (a key light up
         and to the left, a fill to the right, a top light and a rim light behind)."""
+        cut = view.region == "shank"
+        self.section.hide_render = not cut
+        for obj in [self.metal] + self.stones:
+            obj.hide_render = cut
         points = self.subject.region(view.region)
         if len(points) == 0:
             points = self.subject.all
