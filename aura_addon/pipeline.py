@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import bpy
+import numpy as np
 
 from .geometry import checks, export, fuse, head, motif, scene, shank
 from .geometry.meshdata import MeshData
@@ -18,7 +19,8 @@ from .jewelry import sizes
 from .jewelry.materials import METALS
 from .jewelry.spec import DesignSpec
 
-MOTIF_SINK = 0.6  # mm the motif's underside goes into the shank so they fuse
+MOTIF_SINK = 0.5  # of the motif's thickness set into the shank: its widest outline sits at the
+# crest, so the two meet square, never in a knife-thin wedge
 
 
 @dataclass
@@ -68,9 +70,12 @@ def build_parts(spec: DesignSpec, motif_path=None):
         shape = motif.normalised(motif.read_obj(motif_path), size)
         shape = motif.normalised(motif.repaired(shape, size), size)
         beside = None
-        if hd is not None:
-            beside = hd.width / 2 + (hd.prong_diameter or hd.bezel_wall or 0)
-        parts += motif.placements(shape, crest, beside, MOTIF_SINK)
+        if hd is not None:  # the head's half width across the ring
+            beside = max(float(abs(p.verts[:, 0]).max()) for p in hd.metal)
+        # ...but never so deep that it reaches into the finger's room
+        room = spec.shank.thickness_top - 0.5
+        sink = min(MOTIF_SINK * float(np.ptp(shape.verts[:, 2])), room)
+        parts += motif.placements(shape, crest, beside, sink)
     return base, parts, cutters, hd
 
 

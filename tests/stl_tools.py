@@ -32,6 +32,20 @@ def inner_diameter(mesh: trimesh.Trimesh) -> float:
     return 2 * float(np.linalg.norm(nearest, axis=1).min())
 
 
+def overlap_volume(a: trimesh.Trimesh, b: trimesh.Trimesh) -> float:
+    """Volume (mm3) the two solids share, by manifold3d's exact boolean."""
+    import manifold3d
+
+    def solid(mesh):
+        m = manifold3d.Mesh(
+            vert_properties=np.asarray(mesh.vertices, dtype=np.float32),
+            tri_verts=np.asarray(mesh.faces, dtype=np.uint32),
+        )
+        return manifold3d.Manifold(m)
+
+    return float((solid(a) ^ solid(b)).volume())
+
+
 def admesh(path) -> dict:
     out = subprocess.run(["admesh", str(path)], capture_output=True, text=True, check=True).stdout
 

@@ -17,11 +17,13 @@ import hashlib
 import numpy as np
 import trimesh
 
-from ai_server.backends import motifs
+from ai_server.backends import motifs, sdf
 from ai_server.backends.base import Backend, BackendError, JobContext
 
 DEFAULT_RESOLUTION = 64
 RESOLUTION_RANGE = (16, 320)
+MIN_FEATURE_MM = 0.8  # thinnest part of a motif at its final size (casting needs >= 0.6 mm)
+MOTIF_UNITS = 2.0  # motifs are built about this wide; the cleanup scales them to size_mm
 
 
 def shape_rng(prompt: str | None, seed: int) -> np.random.Generator:
@@ -61,4 +63,10 @@ class ProceduralBackend(Backend):
         def on_slab(fraction: float) -> None:
             ctx.progress(0.05 + 0.85 * fraction, "sampling field")
 
-        return builder(shape_rng(ctx.prompt, ctx.seed), resolution, on_slab)
+        # grow every feature to a castable thickness at the size this motif is made for
+        half = MIN_FEATURE_MM / 2 * MOTIF_UNITS / ctx.size_mm
+        token = sdf.MIN_HALF_THICKNESS.set(half)
+        try:
+            return builder(shape_rng(ctx.prompt, ctx.seed), resolution, on_slab)
+        finally:
+            sdf.MIN_HALF_THICKNESS.reset(token)

@@ -8,6 +8,7 @@ resolution) evaluation reports progress and can be cancelled between slabs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 
 import numpy as np
 import trimesh
@@ -110,6 +111,12 @@ def ellipsoid(x, y, z, cx, cy, cz, rx, ry, rz):
 # ---------------------------------------------------------------- meshing
 
 
+# Every feature of a motif must survive casting: meshing grows the shape by this much (in the
+# field's units), which rounds points and edges and makes the thinnest part at least twice it.
+# The procedural backend sets it from the size the motif is made for.
+MIN_HALF_THICKNESS: ContextVar[float] = ContextVar("MIN_HALF_THICKNESS", default=0.0)
+
+
 def mesh_field(
     field: Field,
     bounds: tuple[tuple[float, float, float], tuple[float, float, float]],
@@ -121,8 +128,9 @@ def mesh_field(
     The sampled box gets a margin of two cells whose border is forced outside, so the
     marching-cubes surface is always closed. ``on_slab(fraction)`` runs between slabs.
     """
-    lo = np.asarray(bounds[0], dtype=np.float64)
-    hi = np.asarray(bounds[1], dtype=np.float64)
+    grow = MIN_HALF_THICKNESS.get()
+    lo = np.asarray(bounds[0], dtype=np.float64) - grow
+    hi = np.asarray(bounds[1], dtype=np.float64) + grow
     cell = float((hi - lo).max()) / resolution
     lo, hi = lo - 2 * cell, hi + 2 * cell
     axes = [
@@ -139,6 +147,8 @@ def mesh_field(
         values[start:stop] = np.broadcast_to(field(x, y, z), (stop - start, ny, nz))
         if on_slab is not None:
             on_slab(stop / nx)
+    if grow > 0:
+        values = _grown(values, cell, grow)
     for face in (
         values[0],
         values[-1],
@@ -153,6 +163,20 @@ def mesh_field(
     keep_off_grid_points(values, 0.0, 0.01 * cell)
     verts, faces, _normals, _values = marching_cubes(values, 0.0, spacing=(cell, cell, cell))
     return _outward(trimesh.Trimesh(verts + lo, faces, process=False))
+
+
+def _grown(values: np.ndarray, cell: float, grow: float) -> np.ndarray:
+    """The shape grown by ``grow``: every point within that distance of it.
+
+    The modelling fields are exact distances only away from corners; where two shapes meet
+    at a sharp angle (a crescent's horns, a heart's point) they under-estimate, and growing
+    them alone would keep the point sharp. The sampled grid's own distance transform is
+    exact to about a cell there, so the larger of the two (less a cell of slack, so the
+    smooth field still shapes everything else) rounds every point and edge."""
+    from scipy.ndimage import distance_transform_edt
+
+    outside = distance_transform_edt(values >= 0).astype(np.float32) * cell
+    return np.maximum(values, outside - cell) - grow
 
 
 def keep_off_grid_points(values: np.ndarray, level: float, margin: float) -> None:

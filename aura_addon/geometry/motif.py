@@ -99,25 +99,22 @@ def _rotate_y(verts: np.ndarray, angle: float) -> np.ndarray:
 
 
 def placements(
-    motif: MeshData, crest_z: float, head_half_length: float | None, sink: float
+    motif: MeshData, crest_z: float, head_half_width: float | None, sink: float, gap: float = 0.6
 ) -> list[MeshData]:
-    """The motif copies placed on the ring (see the module docstring)."""
-    lo, hi = motif.verts.min(axis=0), motif.verts.max(axis=0)
-    if head_half_length is None:
-        lifted = motif.verts + [0, 0, crest_z - sink - lo[2]]
-        return [MeshData(lifted, motif.faces)]
-    # shoulders: the motif's long side runs around the ring, beside the head
-    half = (hi[0] - lo[0]) / 2
-    angle = (head_half_length + half * 0.8) / crest_z
-    copies = []
-    for sign in (1, -1):
-        v = motif.verts + [0, 0, crest_z - sink - lo[2]]
-        if sign < 0:
-            v = v * [-1, 1, 1]
-        copies.append(
-            MeshData(
-                _rotate_y(v, sign * angle),
-                motif.faces if sign > 0 else [tuple(reversed(f)) for f in motif.faces],
-            )
-        )
-    return copies
+    """The motif copies placed on the ring (see the module docstring).
+
+    On the shoulders each copy is turned about the finger until all of it stands at least
+    `gap` clear of the head (whose half width across the ring is `head_half_width`), so the
+    two never meet in a knife-thin seam."""
+    lo = motif.verts.min(axis=0)
+    seated = motif.verts + [0, 0, crest_z - sink - lo[2]]
+    if head_half_width is None:
+        return [MeshData(seated, motif.faces)]
+    angle = 0.0
+    while angle < math.pi / 2:
+        if _rotate_y(seated, angle)[:, 0].min() >= head_half_width + gap:
+            break
+        angle += 0.01
+    right = _rotate_y(seated, angle)
+    left = right * [-1, 1, 1]  # mirrored: faces turn inside out, so reverse them
+    return [MeshData(right, motif.faces), MeshData(left, [tuple(reversed(f)) for f in motif.faces])]

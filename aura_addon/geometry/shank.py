@@ -57,13 +57,13 @@ def profile(kind: str, width: float, thickness: float) -> list[tuple[float, floa
             (edge + (t - edge) * math.cos(th), a * math.sin(th))
             for th in np.linspace(math.pi / 2, -math.pi / 2, 2 * n + 1)
         ]
-        return inner + outer[1:-1]
+        return inner + outer
     if kind == "knife-edge":
         edge, crest = 0.5 * t, min(0.35, a / 4)
         inner = _curve(lambda v: 0.0, a, n)
         side = [(edge + (t - edge) * f, a - (a - crest) * f) for f in np.linspace(0, 1, n // 2 + 1)]
         outer = side + [(t, 0.0)] + [(u, -v) for u, v in reversed(side)]
-        return inner + outer[1:-1]
+        return inner + outer
     raise ValueError(f"shank.profile: {kind!r} is unknown")
 
 
