@@ -259,6 +259,8 @@ class VIEW3D_PT_aura_export(_AuraPanel, bpy.types.Panel):
         row.prop(settings, "export_stones")
         row.prop(settings, "export_report")
         layout.operator("aura.export_stl", icon="EXPORT")
+        if hasattr(bpy.types, "AURA_OT_showcase"):  # from showcase_ops.py, when present
+            layout.operator("aura.showcase", icon="RENDER_STILL")
         layout.operator("aura.setup_units", icon="DRIVER_DISTANCE")
 
 

@@ -1,6 +1,6 @@
 """A photo studio in a scene of its own: copies of the ring (centred, in its own frame) with
-render materials, an "infinite white" world, soft area lights and one camera per view,
-framed from the model.
+render materials, a studio world for reflections, soft area lights and one camera per
+view, framed from the model. The renders lie on pure white (see render.lay_on_white).
 
 Nothing of the user's is touched: the ring's meshes are copied, the scene, world, lights and
 camera are new, and everything made here is removed when the stage closes.
@@ -251,21 +251,20 @@ LIGHTS = (
 
 
 def _studio_world(name: str) -> bpy.types.World:
-    """Pure white where the camera looks straight at the background; in reflections and
-    through the stones a studio of a bright ceiling and a darker horizon, which gives the
-    metal its contrast (a uniformly white world makes polished metal read as flat white)."""
+    """The studio as the metal and the stones see it: a bright ceiling, a dark band at the
+    horizon and a grey floor, which gives polished metal its contrast (a uniformly white
+    world makes it read as flat white). The camera never sees it: the film is transparent
+    and the ring is laid on pure white (render.lay_on_white)."""
     world = bpy.data.worlds.new(name)
     if not world.node_tree:
         world.use_nodes = True
     nodes, links = world.node_tree.nodes, world.node_tree.links
     nodes.clear()
     out = nodes.new("ShaderNodeOutputWorld")
-    white = nodes.new("ShaderNodeBackground")
-    white.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
     studio = nodes.new("ShaderNodeBackground")
     coords = nodes.new("ShaderNodeTexCoord")
     split = nodes.new("ShaderNodeSeparateXYZ")
-    to_unit = nodes.new("ShaderNodeMapRange")
+    to_unit = nodes.new("ShaderNodeMapRange")  # direction z from -1..1 to 0..1
     to_unit.inputs["From Min"].default_value = -1.0
     ramp = nodes.new("ShaderNodeValToRGB")
     stops = ramp.color_ramp.elements
@@ -274,16 +273,11 @@ def _studio_world(name: str) -> bpy.types.World:
     for pos, grey in ((0.47, 0.08), (0.53, 0.12), (0.62, 0.75)):
         stop = stops.new(pos)
         stop.color = (grey, grey, grey, 1.0)
-    path = nodes.new("ShaderNodeLightPath")
-    mix = nodes.new("ShaderNodeMixShader")
     links.new(coords.outputs["Generated"], split.inputs["Vector"])
     links.new(split.outputs["Z"], to_unit.inputs["Value"])
     links.new(to_unit.outputs["Result"], ramp.inputs["Fac"])
     links.new(ramp.outputs["Color"], studio.inputs["Color"])
-    links.new(path.outputs["Is Camera Ray"], mix.inputs["Fac"])
-    links.new(studio.outputs["Background"], mix.inputs[1])
-    links.new(white.outputs["Background"], mix.inputs[2])
-    links.new(mix.outputs["Shader"], out.inputs["Surface"])
+    links.new(studio.outputs["Background"], out.inputs["Surface"])
     return world
 
 

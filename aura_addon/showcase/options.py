@@ -1,0 +1,43 @@
+"""The showcase's options and their limits, without bpy: the batch script checks a command
+line against them before it loads Blender."""
+
+from __future__ import annotations
+
+# The quick default: the whole showcase (7 views) within 30 s on 2 CPU cores (see
+# scripts/bench_showcase.py); a client set is e.g. size 1200, samples 128.
+QUICK_SIZE = 320
+QUICK_SAMPLES = 16
+SIZE_RANGE = (32, 4096)
+SAMPLES_RANGE = (1, 4096)
+DEVICES = ("auto", "cpu", "gpu")
+VIEW_NAMES = ("front", "side", "top", "three_quarter", "back", "head", "shank")
+
+
+class ShowcaseError(ValueError):
+    """A showcase option that is not allowed; the message names it and what is allowed."""
+
+
+def check_options(size, samples, device="auto") -> None:
+    for name, value, (lo, hi) in (("size", size, SIZE_RANGE), ("samples", samples, SAMPLES_RANGE)):
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise ShowcaseError(
+                f"{name}: {value!r} is not allowed; a whole number from {lo} to {hi}"
+            )
+    if device not in DEVICES:
+        raise ShowcaseError(f"device: {device!r} is not allowed; allowed: {', '.join(DEVICES)}")
+
+
+def check_views(views) -> list[str]:
+    """None: every view; else a list (or a comma-separated text) of view names."""
+    if views is None:
+        return list(VIEW_NAMES)
+    if isinstance(views, str):
+        views = [v.strip() for v in views.split(",") if v.strip()]
+    chosen = list(dict.fromkeys(views))
+    unknown = [v for v in chosen if v not in VIEW_NAMES]
+    if unknown or not chosen:
+        raise ShowcaseError(
+            f"views: {', '.join(map(repr, unknown)) or 'none given'} not allowed; "
+            f"allowed: {', '.join(VIEW_NAMES)}"
+        )
+    return chosen
