@@ -41,6 +41,8 @@ demo: setup
 bench: setup
 	$(PY) scripts/bench_geometry.py
 	$(PY) scripts/bench_server.py
+	$(PY) scripts/bench_batch.py
+	$(PY) scripts/bench_showcase.py
 
 extension: setup
 	$(PY) scripts/build_extension.py
