@@ -438,6 +438,15 @@ def describe(spec: DesignSpec) -> str:
 
 
 @dataclass
+class Showcase:
+    """Where the showcase of a ring goes, and its render quality."""
+
+    folder: Path
+    size: int
+    samples: int
+
+
+@dataclass
 class Target:
     """Where one size of a design goes. `size` None keeps the spec's own size."""
 
@@ -445,6 +454,7 @@ class Target:
     stones: Path | None = None
     report: Path | None = None
     size: RingSize | None = None
+    showcase: Showcase | None = None
 
 
 @dataclass
@@ -520,6 +530,20 @@ def build_one(
             if path is not None:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
         files = pipeline.export_files(result, target.stl, target.stones, target.report)
+        if target.showcase is not None:
+            from .showcase import make_showcase
+
+            shown = make_showcase(
+                result,
+                target.showcase.folder,
+                size=target.showcase.size,
+                samples=target.showcase.samples,
+            )
+            files["showcase"] = shown["spec_html"]
+            progress(
+                f"showcase {item} {label}: {len(shown['renders'])} views "
+                f"({shown['timings_s']['total']:.1f}s) in {target.showcase.folder}"
+            )
     finally:
         if not keep_objects:
             for obj in [result.metal, *result.stones]:

@@ -72,6 +72,14 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the STL file (a folder for batches and size runs)")
     p.add_argument("--report", help="report JSON (for batches and size runs: the run's summary)")
     p.add_argument("--stones-out", help="stones STL (for batches and size runs: a folder)")
+    p.add_argument(
+        "--render",
+        metavar="DIR",
+        help="also write the showcase (renders, drawing, contact sheet, GLB, spec sheet); "
+        "one folder per ring in batches and size runs",
+    )
+    p.add_argument("--render-size", help="render size in pixels (default 320)")
+    p.add_argument("--render-samples", help="Cycles samples per pixel (default 16)")
     p.add_argument("--name", help="name for the design (used in file names of size runs)")
     p.add_argument("--server", help=f"server URL (default: $AURA_SERVER_URL or {default_url()})")
     p.add_argument("--no-autostart", action="store_true", help="never start a local server")
@@ -140,6 +148,7 @@ class Run:
             seed=_option("--seed", lambda v: prod.Overrides.check_seed(_whole(v)), args.seed),
         )
         self.timeout_s = _option("--timeout", _seconds, args.timeout)
+        self.render = self._render_options(args)
         self.run_sizes = _option("--size-run", _size_run, args.size_run)
         if self.run_sizes and args.size:
             raise UsageError("--size and --size-run cannot be used together")
@@ -163,6 +172,38 @@ class Run:
         self.multi = bool(args.batch or self.run_sizes)
         self.targets = {item.name: self._targets(item) for item in self.items}
 
+    @staticmethod
+    def _render_options(args) -> prod.Showcase | None:
+        """The showcase's folder and quality, checked before Blender is loaded."""
+        from aura_addon.showcase.options import (
+            QUICK_SAMPLES,
+            QUICK_SIZE,
+            ShowcaseError,
+            check_options,
+        )
+
+        if not args.render:
+            if args.render_size or args.render_samples:
+                raise UsageError("--render-size and --render-samples need --render DIR")
+            return None
+        size = _option("--render-size", _whole, args.render_size) if args.render_size else None
+        samples = (
+            _option("--render-samples", _whole, args.render_samples)
+            if args.render_samples
+            else None
+        )
+        size, samples = size or QUICK_SIZE, samples or QUICK_SAMPLES
+        try:
+            check_options(size, samples)
+        except ShowcaseError as exc:
+            raise UsageError(f"--render: {exc}") from None
+        return prod.Showcase(Path(args.render), size, samples)
+
+    def _showcase_for(self, name: str | None) -> prod.Showcase | None:
+        if self.render is None or name is None:
+            return self.render
+        return prod.Showcase(self.render.folder / name, self.render.size, self.render.samples)
+
     def _targets(self, item: prod.Item) -> list[prod.Target]:
         a = self.args
         out = Path(a.out)
@@ -172,7 +213,8 @@ class Run:
             elif out.suffix.lower() != ".stl":
                 raise UsageError(f"--out: {a.out!r} must be an .stl file (or an existing folder)")
             report = Path(a.report) if a.report else None
-            return [prod.Target(out, Path(a.stones_out) if a.stones_out else None, report)]
+            stones = Path(a.stones_out) if a.stones_out else None
+            return [prod.Target(out, stones, report, showcase=self._showcase_for(None))]
         if out.suffix.lower() == ".stl":
             raise UsageError(
                 f"--out: {a.out!r} is a file name; batches and size runs need a folder"
@@ -190,6 +232,7 @@ class Run:
                     stones=stones / f"{name}_stones.stl" if stones else None,
                     report=out / f"{name}.json",
                     size=size,
+                    showcase=self._showcase_for(name),
                 )
             )
         return targets

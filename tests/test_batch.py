@@ -327,3 +327,28 @@ def test_size_names_in_file_names(text, slug):
     from aura_addon.production import parse_size, size_slug
 
     assert size_slug(parse_size(text)) == slug
+
+
+def test_render_writes_the_showcase_beside_the_stl(tmp_path):
+    path = write_spec(tmp_path / "ring.json", {"size": {"system": "US", "value": 6}})
+    show = tmp_path / "show"
+    done = aura("--spec", path, "--out", tmp_path / "ring.stl", "--report", tmp_path / "r.json",
+                "--render", show, "--render-size", 64, "--render-samples", 1,
+                "--no-autostart")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    sheet = json.loads((show / "spec_sheet.json").read_text())
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert sheet["metal"]["weight_g"] == report["weight_g"]
+    assert (show / "ring.glb").stat().st_size > 0 and (show / "view_front.png").stat().st_size > 0
+    assert str(show / "spec_sheet.html") in done.stdout
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [(["--render-size", "64"], "need --render"), (["--render", "x", "--render-size", "9"], "size")],
+)
+def test_render_option_errors(tmp_path, args, expected):
+    path = write_spec(tmp_path / "ring.json", {})
+    done = aura("--spec", path, "--out", tmp_path / "ring.stl", *args, "--no-autostart")
+    assert done.returncode == 2
+    assert expected in one_error_line(done)
