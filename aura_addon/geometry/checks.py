@@ -174,27 +174,64 @@ def mesh_stats(mesh: bpy.types.Mesh, wall_threshold: float = MIN_WALL_MM) -> Mes
         bm.free()
 
 
-def evaluate(stats: MeshStats, *, expected_diameter: float, shank_thickness: float,
-             prong_diameter: float | None, wall_threshold: float = MIN_WALL_MM) -> list[Check]:
+def evaluate(
+    stats: MeshStats,
+    *,
+    expected_diameter: float,
+    shank_thickness: float,
+    prong_diameter: float | None,
+    wall_threshold: float = MIN_WALL_MM,
+) -> list[Check]:
     """The pass/fail list a bench jeweler reads."""
     checks = [
-        Check("manifold", stats.non_manifold_edges == 0, stats.non_manifold_edges, 0,
-              "edges not shared by exactly two faces"),
+        Check(
+            "manifold",
+            stats.non_manifold_edges == 0,
+            stats.non_manifold_edges,
+            0,
+            "edges not shared by exactly two faces",
+        ),
         Check("one_shell", stats.shells == 1, stats.shells, 1, "separate bodies in the metal"),
-        Check("no_self_intersections", stats.self_intersections == 0, stats.self_intersections, 0,
-              "pairs of intersecting faces"),
-        Check("min_wall", stats.min_wall_mm is not None and stats.min_wall_mm >= wall_threshold,
-              _round(stats.min_wall_mm), wall_threshold, "thinnest wall found by ray casting, mm"),
-        Check("inner_diameter",
-              stats.inner_diameter_mm is not None and abs(stats.inner_diameter_mm - expected_diameter) <= 0.02,
-              _round(stats.inner_diameter_mm), round(expected_diameter, 3),
-              "measured inside the ring; must match the size within 0.02 mm"),
-        Check("shank_thickness", shank_thickness >= MIN_SHANK_MM, round(shank_thickness, 3), MIN_SHANK_MM,
-              "thinner shanks bend in wear, mm"),
+        Check(
+            "no_self_intersections",
+            stats.self_intersections == 0,
+            stats.self_intersections,
+            0,
+            "pairs of intersecting faces",
+        ),
+        Check(
+            "min_wall",
+            stats.min_wall_mm is not None and stats.min_wall_mm >= wall_threshold,
+            _round(stats.min_wall_mm),
+            wall_threshold,
+            "thinnest wall found by ray casting, mm",
+        ),
+        Check(
+            "inner_diameter",
+            stats.inner_diameter_mm is not None
+            and abs(stats.inner_diameter_mm - expected_diameter) <= 0.02,
+            _round(stats.inner_diameter_mm),
+            round(expected_diameter, 3),
+            "measured inside the ring; must match the size within 0.02 mm",
+        ),
+        Check(
+            "shank_thickness",
+            shank_thickness >= MIN_SHANK_MM,
+            round(shank_thickness, 3),
+            MIN_SHANK_MM,
+            "thinner shanks bend in wear, mm",
+        ),
     ]
     if prong_diameter is not None:
-        checks.append(Check("prong_diameter", prong_diameter >= MIN_PRONG_MM, round(prong_diameter, 3),
-                            MIN_PRONG_MM, "prong wire diameter, mm"))
+        checks.append(
+            Check(
+                "prong_diameter",
+                prong_diameter >= MIN_PRONG_MM,
+                round(prong_diameter, 3),
+                MIN_PRONG_MM,
+                "prong wire diameter, mm",
+            )
+        )
     return checks
 
 

@@ -23,8 +23,9 @@ MIN_PRONG = 0.95  # mm: casting minimum (0.8) plus the seat notch taken out of i
 PRONG_BITE = 0.15  # notch the seat cuts into a prong, as a share of its diameter
 PRONG_SIDE = 0.34  # mm from a prong's axis to every seat face that notches it: the metal
 # beside the notch is twice this, over the 0.6 mm casting minimum with room for the 16-gon wire
-PRONG_RISE = 0.35  # mm: least height of a prong's wire above the girdle, under its round tip
-BEZEL_WALL = 1.0  # mm at the girdle; thinnest (0.6 casting minimum) where the seat corners come close
+PRONG_CAP = 0.66  # mm of metal over the crown notch, straight up at a prong's rim, round tip
+# included: the rays from a flat crown facet leave through the top, not across the wire
+BEZEL_WALL = 1.0  # mm at the girdle, well over the 0.6 casting minimum all round
 SINK = 0.5  # mm the head's foot goes into the shank
 OPENING_MARGIN = 0.02  # mm the bezel's opening stands outside the seat's girdle band
 PLATE_GAP = 0.15  # mm between the base plate and the seat's culet
@@ -53,7 +54,10 @@ def _cut_data(cut: str, length: float, width: float, grow: float = 0.0) -> tuple
 
 def _outline(cut: str, length: float, width: float, n: int, z: float, offset: float = 0.0):
     return np.array(
-        [(*gem_cuts.outline_point(cut, i / n, length + 2 * offset, width + 2 * offset), z) for i in range(n)]
+        [
+            (*gem_cuts.outline_point(cut, i / n, length + 2 * offset, width + 2 * offset), z)
+            for i in range(n)
+        ]
     )
 
 
@@ -124,13 +128,17 @@ def _outward(cut_name: str, t: float, length: float, width: float) -> np.ndarray
     """Unit direction straight out of the outline at t: the normal on a side, the bisector at
     a corner or point (the mean of the two unit tangents is square to it either way)."""
     eps = 1e-4
-    p, a, b = (np.array(gem_cuts.outline_point(cut_name, s, length, width)) for s in (t, t - eps, t + eps))
+    p, a, b = (
+        np.array(gem_cuts.outline_point(cut_name, s, length, width)) for s in (t, t - eps, t + eps)
+    )
     tangent = (p - a) / np.linalg.norm(p - a) + (b - p) / np.linalg.norm(b - p)
     out = np.array([tangent[1], -tangent[0]])  # the outline runs counter-clockwise
     return out / np.linalg.norm(out)
 
 
-def _place_prong(seat: np.ndarray, point: np.ndarray, out: np.ndarray, radius: float, bite: float):
+def _place_prong(
+    seat: np.ndarray, point: np.ndarray, out: np.ndarray, radius: float, bite: float
+) -> tuple[np.ndarray, float]:
     """Axis (x, y) and radius of a prong out from `point` on the seat's girdle polygon `seat`:
     the seat cuts a notch `bite` deep into it, and the line of every seat edge that cuts it
     stays PRONG_SIDE from its axis. The metal left beside a notch is twice that distance, so
@@ -168,23 +176,31 @@ def _prongs(head: Head, cut_name: str, cut, seat, count: int, crest_z: float) ->
     z = head.girdle_z
     plate_top = z + cut.culet_z - SEAT_CLEARANCE - PLATE_GAP
     plate_low = crest_z - SINK + PLATE_SIDE  # lower edge of the plate's square side
-    # tall enough that a ray up from the crown notch crosses the wire, not just the cap
-    tip_z = z + cut.girdle_top + max(0.4 * cut.crown_height, PRONG_RISE)
     n = gem_cuts.STYLES[cut_name].segments
     girdle = np.array(seat.verts[2 * n : 3 * n])[:, :2]  # the seat's girdle band, top ring
     pointed = POINTS.get(cut_name, ())
+    posts = []
     for t in prong_angles(cut_name, count):
         # a prong guarding a point is a heavier V-prong: the point sits in its notch
         r = d / 2 * (1.3 if any(abs(t - p) < 1e-6 for p in pointed) else 1.0)
         point = np.array(gem_cuts.outline_point(cut_name, t, seat.length, seat.width))
         out = _outward(cut_name, t, seat.length, seat.width)
-        (x, y), r = _place_prong(girdle, point, out, r, PRONG_BITE * d)
+        posts.append(_place_prong(girdle, point, out, r, PRONG_BITE * d))
+    # The notch meets a wire's rim about sqrt(r^2 - PRONG_SIDE^2) off its axis, where the
+    # round tip (radius 0.95 r) adds little: the wire itself must rise the rest of PRONG_CAP.
+    rise = 0.4 * cut.crown_height
+    for _, r in posts:
+        off_axis = np.sqrt(max(r * r - PRONG_SIDE**2, 0.0))
+        rise = max(rise, PRONG_CAP - np.sqrt(max((0.95 * r) ** 2 - off_axis**2, 0.0)))
+    tip_z = z + seat.girdle_top + rise
+    for (x, y), r in posts:
         # the foot stands in the middle of the plate's side, clear of its top and lower edges
         head.metal.append(post(x, y, (plate_top + plate_low) / 2, tip_z, r, r * 0.95))
     off = 0.35 * d + SEAT_CLEARANCE
     ring = _girdle_ring(cut_name, cut, 0.0, off, [i / 64 for i in range(64)])
     _plate(head, ring, crest_z, plate_top)
-    head.top_z = tip_z + d * 0.65
+    stone_top = z + cut.girdle_top + cut.crown_height
+    head.top_z = max([stone_top] + [float(m.verts[:, 2].max()) for m in head.metal])
 
 
 def _bezel(head: Head, cut_name: str, cut, crest_z: float) -> None:

@@ -90,8 +90,14 @@ def rod(points, radii, segments: int = 16) -> MeshData:
     cos_a, sin_a = np.cos(ang)[:, None], np.sin(ang)[:, None]
     dirs = np.diff(pts, axis=0)
     dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
-    tangents = [dirs[0]] + [(dirs[i - 1] + dirs[i]) / np.linalg.norm(dirs[i - 1] + dirs[i])
-                            for i in range(1, len(dirs))] + [dirs[-1]]
+    tangents = (
+        [dirs[0]]
+        + [
+            (dirs[i - 1] + dirs[i]) / np.linalg.norm(dirs[i - 1] + dirs[i])
+            for i in range(1, len(dirs))
+        ]
+        + [dirs[-1]]
+    )
     u, _ = _frame(tangents[0])
     rings = []
     for i, (p, t) in enumerate(zip(pts, tangents, strict=True)):
@@ -116,17 +122,29 @@ def rod(points, radii, segments: int = 16) -> MeshData:
     return loft(lower + rings + upper, cap_first=False, cap_last=False)
 
 
-def post(x: float, y: float, foot_z: float, top_z: float, radius: float, top_radius: float,
-         segments: int = 16) -> MeshData:
+def post(
+    x: float,
+    y: float,
+    foot_z: float,
+    top_z: float,
+    radius: float,
+    top_radius: float,
+    segments: int = 16,
+) -> MeshData:
     """A vertical round wire: flat at the foot (to stand inside a plate, clear of its edges),
     a half sphere on top, tapering from `radius` to `top_radius`."""
     ang = np.linspace(0, 2 * np.pi, segments, endpoint=False)
     circle = np.column_stack([np.cos(ang), np.sin(ang), np.zeros(segments)])
     centre = np.array([x, y, 0.0])
-    rings = [centre + circle * radius + [0, 0, foot_z], centre + circle * top_radius + [0, 0, top_z]]
+    rings = [
+        centre + circle * radius + [0, 0, foot_z],
+        centre + circle * top_radius + [0, 0, top_z],
+    ]
     for k in range(1, 4):
         a = math.pi / 2 * k / 4
-        rings.append(centre + circle * top_radius * math.cos(a) + [0, 0, top_z + top_radius * math.sin(a)])
+        rings.append(
+            centre + circle * top_radius * math.cos(a) + [0, 0, top_z + top_radius * math.sin(a)]
+        )
     rings.append(np.array([[x, y, top_z + top_radius]]))
     return loft(rings, cap_first=True, cap_last=False)
 
