@@ -67,8 +67,7 @@ def build_parts(spec: DesignSpec, motif_path=None):
         cutters += hd.cutters
     if motif_path is not None and spec.motif is not None:
         size = spec.motif.size_mm
-        shape = motif.normalised(motif.read_obj(motif_path), size)
-        shape = motif.normalised(motif.repaired(shape, size), size)
+        shape = motif.prepared(motif_path, size)
         beside = None
         if hd is not None:  # the head's half width across the ring
             beside = max(float(abs(p.verts[:, 0]).max()) for p in hd.metal)
@@ -143,7 +142,7 @@ def build(
         "shells": stats.shells,
         "min_wall_mm": _r(stats.min_wall_mm),
         "bounds_mm": stats.bounds_mm,
-        "triangles": sum(len(p.vertices) - 2 for p in fused.mesh.polygons),
+        "triangles": len(fused.mesh.loops) - 2 * len(fused.mesh.polygons),  # n-gon: n - 2
         "solver": fused.solver,
         "checks": [c.__dict__ for c in results],
         "passed": all(c.passed for c in results),

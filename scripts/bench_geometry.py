@@ -63,15 +63,19 @@ def motif_fuse() -> None:
     crest = shank.top_outer_radius(spec.shank, spec.size.inner_diameter_mm)
     motif = bumpy_sphere(7, 5.0, (0, 0, crest + 4.0))  # 327,680 triangles
     print(f"motif-like mesh: {len(motif.faces):,} triangles; shank {len(base.faces):,} faces")
-    results = {}
+    results, solver_only = {}, {}
     for solver in fuse.solvers():
         bpy.ops.wm.read_factory_settings(use_empty=True)
         t0 = time.perf_counter()
         fused = fuse.fuse(base, [motif], [], solver=solver)
         results[solver] = time.perf_counter() - t0
-        print(f"  {solver:8s} {results[solver]:.3f} s, {len(fused.mesh.polygons):,} faces")
+        solver_only[solver] = fused.boolean_s
+        print(f"  {solver:8s} fuse() {results[solver]:.3f} s (the boolean itself {fused.boolean_s:.3f} s), "
+              f"{len(fused.mesh.polygons):,} faces")  # fmt: skip
     if len(results) == 2:
-        print(f"  EXACT / MANIFOLD = {results['EXACT'] / results['MANIFOLD']:.1f}x")
+        print(f"  EXACT / MANIFOLD = {results['EXACT'] / results['MANIFOLD']:.1f}x for fuse() "
+              f"(mesh set-up and the closed-solid check included), "
+              f"{solver_only['EXACT'] / solver_only['MANIFOLD']:.1f}x for the boolean itself")  # fmt: skip
 
 
 if __name__ == "__main__":

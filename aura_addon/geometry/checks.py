@@ -13,6 +13,7 @@ import numpy as np
 from mathutils import Vector
 from mathutils.bvhtree import BVHTree
 
+from . import topology
 from .scene import mesh_arrays
 
 MIN_WALL_MM = 0.6  # lost-wax casting minimum
@@ -45,25 +46,6 @@ class MeshStats:
         d = asdict(self)
         d.pop("thin_faces")
         return d
-
-
-def _shells(bm: bmesh.types.BMesh) -> int:
-    seen = set()
-    shells = 0
-    for face in bm.faces:
-        if face.index in seen:
-            continue
-        shells += 1
-        stack = [face]
-        seen.add(face.index)
-        while stack:
-            f = stack.pop()
-            for edge in f.edges:
-                for g in edge.link_faces:
-                    if g.index not in seen:
-                        seen.add(g.index)
-                        stack.append(g)
-    return shells
 
 
 def _plane_cut(tri: np.ndarray, dist: np.ndarray, axis: np.ndarray) -> tuple[float, float]:
@@ -100,18 +82,18 @@ def _crossing(a: np.ndarray, b: np.ndarray, eps: float = 1e-6) -> bool:
     return min(a1, b1) - max(a0, b0) > eps
 
 
-def self_intersections(mesh: bpy.types.Mesh) -> int:
+def self_intersections(verts: np.ndarray, tris: np.ndarray) -> int:
     """Pairs of triangles that pass through each other. The BVH gives candidate pairs from
     the mesh's own triangulation (a BVH of n-gons splits them its own way, and the halves of
-    a non-planar n-gon then seem to overlap their neighbours); each candidate is then tested
-    exactly, so faces that merely touch along a seam of the boolean are not counted."""
-    verts, tris = mesh_arrays(mesh)
+    a non-planar n-gon then seem to overlap their neighbours); neighbours (a shared corner)
+    are dropped in bulk, and each remaining candidate is tested exactly, so faces that merely
+    touch along a seam of the boolean are not counted."""
     tree = BVHTree.FromPolygons(verts.tolist(), tris.tolist(), all_triangles=True)
-    count = 0
-    for a, b in tree.overlap(tree):
-        if a < b and not set(tris[a]) & set(tris[b]) and _crossing(verts[tris[a]], verts[tris[b]]):
-            count += 1
-    return count
+    pairs = np.array(tree.overlap(tree), dtype=np.int64).reshape(-1, 2)
+    pairs = pairs[pairs[:, 0] < pairs[:, 1]]
+    corners_a, corners_b = tris[pairs[:, 0]], tris[pairs[:, 1]]
+    apart = ~(corners_a[:, :, None] == corners_b[:, None, :]).any(axis=(1, 2))
+    return sum(1 for a, b in pairs[apart] if _crossing(verts[tris[a]], verts[tris[b]]))
 
 
 def wall_thickness(bm, tree: BVHTree, threshold: float, samples: int = WALL_SAMPLES):
@@ -156,15 +138,14 @@ def mesh_stats(mesh: bpy.types.Mesh, wall_threshold: float = MIN_WALL_MM) -> Mes
         bm.faces.ensure_lookup_table()
         bm.normal_update()
         tree = BVHTree.FromBMesh(bm)
-        non_manifold = sum(1 for e in bm.edges if not e.is_manifold)
-        overlaps = self_intersections(mesh)
+        verts, tris = mesh_arrays(mesh)
         min_wall, thin = wall_thickness(bm, tree, wall_threshold)
-        co = np.array([v.co[:] for v in bm.verts]) if bm.verts else np.zeros((1, 3))
+        co = verts if len(verts) else np.zeros((1, 3))
         return MeshStats(
-            volume_mm3=bm.calc_volume(signed=True),
-            non_manifold_edges=non_manifold,
-            shells=_shells(bm),
-            self_intersections=overlaps,
+            volume_mm3=topology.signed_volume(verts, tris),
+            non_manifold_edges=topology.non_manifold_edges(mesh),
+            shells=topology.shells(mesh),
+            self_intersections=self_intersections(verts, tris),
             min_wall_mm=min_wall,
             thin_faces=thin,
             inner_diameter_mm=inner_diameter(tree),

@@ -8,6 +8,7 @@ mirrored across the finger's centre line.
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -15,9 +16,9 @@ import bmesh
 import bpy
 import numpy as np
 
-from .fuse import is_closed_solid
 from .meshdata import MeshData
 from .scene import mesh_arrays, new_mesh, new_object
+from .topology import is_closed_solid
 
 MAX_OBJ_BYTES = 200 * 1024 * 1024
 
@@ -81,6 +82,23 @@ def repaired(data: MeshData, size_mm: float) -> MeshData:
     finally:
         if mesh.users == 0:
             bpy.data.meshes.remove(mesh)
+
+
+def prepared(path, size_mm: float) -> MeshData:
+    """The motif file as a closed solid, centred, largest extent `size_mm`. Kept for the
+    same file (unchanged on disk) and size, so a size run reads and repairs its motif once."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        raise MotifError(f"motif file {str(path)!r} does not exist") from None
+    return _prepared(str(path.resolve()), stat.st_mtime_ns, stat.st_size, float(size_mm))
+
+
+@functools.lru_cache(maxsize=8)
+def _prepared(path: str, _mtime_ns: int, _bytes: int, size_mm: float) -> MeshData:
+    shape = normalised(read_obj(path), size_mm)
+    return normalised(repaired(shape, size_mm), size_mm)
 
 
 def normalised(data: MeshData, size_mm: float) -> MeshData:
