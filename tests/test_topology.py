@@ -7,7 +7,7 @@ import pytest
 import trimesh
 
 from aura_addon.geometry import checks, scene, topology
-from aura_addon.geometry.meshdata import MeshData
+from aura_addon.geometry.meshdata import MeshData, signed_volume
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +31,7 @@ def test_disjoint_bodies_are_counted_as_trimesh_counts_them():
     assert topology.non_manifold_edges(mesh) == 0
     assert topology.is_closed_solid(mesh)
     verts, tris = scene.mesh_arrays(mesh)
-    assert topology.signed_volume(verts, tris) == pytest.approx(together.volume, rel=1e-5)
+    assert signed_volume(verts, tris) == pytest.approx(together.volume, rel=1e-5)
 
 
 def test_a_long_chain_of_faces_is_one_shell():
@@ -79,4 +79,4 @@ def test_faces_of_one_size_and_of_mixed_sizes_build_the_same_mesh():
     assert [len(p.vertices) for p in tris.polygons] == [3] * 6
     for mesh in (pyramid, tris):
         assert topology.is_closed_solid(mesh)
-        assert topology.signed_volume(*scene.mesh_arrays(mesh)) == pytest.approx(1 / 3)
+        assert signed_volume(*scene.mesh_arrays(mesh)) == pytest.approx(1 / 3)

@@ -14,6 +14,7 @@ from mathutils import Vector
 from mathutils.bvhtree import BVHTree
 
 from . import topology
+from .meshdata import signed_volume
 from .scene import mesh_arrays
 
 MIN_WALL_MM = 0.6  # lost-wax casting minimum
@@ -142,7 +143,7 @@ def mesh_stats(mesh: bpy.types.Mesh, wall_threshold: float = MIN_WALL_MM) -> Mes
         min_wall, thin = wall_thickness(bm, tree, wall_threshold)
         co = verts if len(verts) else np.zeros((1, 3))
         return MeshStats(
-            volume_mm3=topology.signed_volume(verts, tris),
+            volume_mm3=signed_volume(verts, tris),
             non_manifold_edges=topology.non_manifold_edges(mesh),
             shells=topology.shells(mesh),
             self_intersections=self_intersections(verts, tris),

@@ -12,6 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def signed_volume(verts: np.ndarray, tris: np.ndarray) -> float:
+    """Enclosed volume (positive when the faces point outward), by the divergence theorem."""
+    if len(tris) == 0:
+        return 0.0
+    t = verts[tris]
+    return float(np.einsum("ij,ij->i", t[:, 0], np.cross(t[:, 1], t[:, 2])).sum()) / 6.0
+
+
 @dataclass
 class MeshData:
     verts: np.ndarray  # (n, 3) float, millimetres
@@ -33,8 +41,7 @@ class MeshData:
         return np.concatenate(tris) if tris else np.zeros((0, 3), dtype=np.int64)
 
     def volume(self) -> float:
-        t = self.verts[self.triangles()]
-        return float(np.einsum("ij,ij->i", t[:, 0], np.cross(t[:, 1], t[:, 2])).sum()) / 6.0
+        return signed_volume(self.verts, self.triangles())
 
     def outward(self) -> MeshData:
         """Flip every face if the surface faces inward (negative signed volume)."""

@@ -1,5 +1,5 @@
 """Mesh topology in numpy, read straight from a Blender mesh's arrays: faces per edge, shells,
-signed volume, closed solid or not.
+closed solid or not.
 
 The bmesh way (walking every edge and face in Python) cost a fifth of a second per check on
 a 50k-face motif ring; these take milliseconds, which is what a size run needs.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
+from .meshdata import signed_volume
 from .scene import mesh_array, mesh_arrays
 
 
@@ -62,14 +63,6 @@ def shells(mesh: bpy.types.Mesh) -> int:
     shared = edges[1:] == edges[:-1]  # neighbouring loops on one edge: their faces touch
     labels = components(n_faces, faces[:-1][shared], faces[1:][shared])
     return int(np.unique(labels).size)
-
-
-def signed_volume(verts: np.ndarray, tris: np.ndarray) -> float:
-    """Enclosed volume (positive when the faces point outward), by the divergence theorem."""
-    if len(tris) == 0:
-        return 0.0
-    t = verts[tris]
-    return float(np.einsum("ij,ij->i", t[:, 0], np.cross(t[:, 1], t[:, 2])).sum()) / 6.0
 
 
 def is_closed_solid(mesh: bpy.types.Mesh) -> bool:
