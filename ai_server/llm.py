@@ -26,16 +26,27 @@ import httpx
 from aura_addon.jewelry import gem_cuts, sizes
 from aura_addon.jewelry.materials import METALS, STONES
 from aura_addon.jewelry.spec import (
+    ACCENT_COVERAGE,
+    ACCENT_LAYOUTS,
+    ACCENT_MM,
     BACKENDS,
     CARAT,
+    ENGRAVING_PLACES,
     GEM_MM,
+    HALO_MM,
+    HALO_ROWS,
+    HEAD_HEIGHTS,
+    HEAD_STYLES,
+    MAX_ENGRAVING,
     MAX_PROMPT,
     MOTIF_MM,
     PROFILES,
     PRONG_COUNTS,
+    PRONG_TIPS,
     SETTINGS,
     SHANK_THICKNESS,
     SHANK_WIDTH,
+    SHOULDERS,
     SPEC_VERSION,
     DesignSpec,
     SpecError,
@@ -134,6 +145,7 @@ def spec_schema() -> dict:
                     "profile": {"enum": list(PROFILES)},
                     "width_mm": number(*SHANK_WIDTH, "band width"),
                     "thickness_mm": number(*SHANK_THICKNESS, "band thickness"),
+                    "shoulders": {"enum": list(SHOULDERS)},
                 },
             },
             "gem": {
@@ -155,8 +167,49 @@ def spec_schema() -> dict:
                 "properties": {
                     "type": {"enum": list(SETTINGS), "description": "'none' only without a gem"},
                     "prongs": {"enum": list(PRONG_COUNTS)},
+                    "head": {"enum": list(HEAD_STYLES)},
+                    "height": {"enum": list(HEAD_HEIGHTS)},
+                    "tips": {"enum": list(PRONG_TIPS)},
                 },
             },
+            "accents": {
+                "description": "small stones along the band, or null for none",
+                "type": ["object", "null"],
+                "properties": {
+                    "layout": {"enum": list(ACCENT_LAYOUTS)},
+                    "coverage": {"enum": list(ACCENT_COVERAGE)},
+                    "cut": {"enum": list(gem_cuts.CUTS)},
+                    "stone": {"enum": list(STONES)},
+                    "size_mm": number(*ACCENT_MM, "accent stone size"),
+                },
+            },
+            "halo": {
+                "description": "melee framing the centre stone, or null for none",
+                "type": ["object", "null"],
+                "properties": {
+                    "rows": {"enum": list(range(HALO_ROWS[0], HALO_ROWS[1] + 1))},
+                    "stone": {"enum": list(STONES)},
+                    "size_mm": number(*HALO_MM, "halo stone size"),
+                },
+            },
+            "side_stones": {
+                "description": "three-stone: the two side stones, or null for none",
+                "type": ["object", "null"],
+                "properties": {
+                    "cut": {"enum": list(gem_cuts.CUTS)},
+                    "stone": {"enum": list(STONES)},
+                    "carat": number(*CARAT, "each side stone, carats"),
+                },
+            },
+            "engraving": {
+                "description": "text engraved in the band, or null for none",
+                "type": ["object", "null"],
+                "properties": {
+                    "text": {"type": "string", "maxLength": MAX_ENGRAVING},
+                    "where": {"enum": list(ENGRAVING_PLACES)},
+                },
+            },
+            "stamp": {"type": "boolean", "description": "fineness mark inside; default true"},
             "motif": {
                 "description": "a sculpted motif on the ring, or null for none",
                 "type": ["object", "null"],

@@ -127,8 +127,58 @@ def test_spec_round_trip_is_lossless(tmp_path):
     spec.save(path)
     again = DesignSpec.load(path)
     assert again == spec and again.to_dict() == spec.to_dict()
-    assert json.loads(path.read_text())["spec_version"] == 1
+    assert json.loads(path.read_text())["spec_version"] == 2
     assert DesignSpec.from_dict({"size": {"diameter_mm": 17.3}}).size.inner_diameter_mm == 17.3
+
+
+def test_v1_specs_load_unchanged_as_v2(tmp_path):
+    """A v1 spec file (as written by Aura 1) loads: same design, v2 defaults for the rest."""
+    v1 = {
+        "spec_version": 1,
+        "name": "classic",
+        "size": {"system": "US", "value": 7, "diameter_mm": None},
+        "metal": "gold_18k_yellow",
+        "shank": {"profile": "comfort", "width_mm": 2.2, "thickness_mm": 1.7,
+                  "top_width_mm": None, "top_thickness_mm": None},
+        "gem": {"cut": "round", "stone": "diamond", "carat": 1.0, "size_mm": None},
+        "setting": {"type": "prong", "prongs": 6},
+        "motif": None,
+    }  # fmt: skip
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(v1))
+    spec = DesignSpec.load(path)
+    assert spec.spec_version == 2
+    for key in ("name", "size", "metal", "gem", "motif"):
+        assert spec.to_dict()[key] == v1[key], key
+    assert spec.setting.prongs == 6 and spec.setting.head == "basket"
+    assert spec.setting.height == "medium" and spec.setting.tips == "round"
+    assert spec.shank.shoulders == "plain" and spec.shank.width_mm == 2.2
+    assert spec.accents is None and spec.halo is None and spec.side_stones is None
+    assert spec.engraving is None and spec.stamp is True
+    assert spec.process.profile == "lost-wax" and spec.process.shrinkage_pct == 0.0
+    assert v1["spec_version"] == 1  # migration leaves the caller's data alone
+    again = DesignSpec.from_json(spec.to_json())
+    assert again == spec
+
+
+def test_v2_sections_round_trip():
+    data = {
+        "gem": {"cut": "oval", "stone": "diamond", "carat": 1.5},
+        "setting": {"type": "prong", "prongs": 4, "head": "cathedral", "height": "low",
+                    "tips": "double"},
+        "shank": {"shoulders": "split"},
+        "accents": {"layout": "channel", "coverage": "full", "stone": "sapphire",
+                    "size_mm": 1.3, "count": 40},
+        "halo": {"rows": 2, "size_mm": 1.0},
+        "side_stones": {"cut": "pear", "carat": 0.3},
+        "engraving": {"text": "Always", "where": "inside"},
+        "stamp": False,
+        "process": {"profile": "direct-metal", "shrinkage_pct": 1.5},
+    }  # fmt: skip
+    spec = DesignSpec.from_dict(data)
+    assert spec.accents.count == 40 and spec.halo.rows == 2
+    assert spec.side_stones.cut == "pear" and spec.engraving.text == "Always"
+    assert DesignSpec.from_dict(spec.to_dict()) == spec
 
 
 @pytest.mark.parametrize(
@@ -148,6 +198,25 @@ def test_spec_round_trip_is_lossless(tmp_path):
         ({"colour": "red"}, "colour"),
         ({"spec_version": 9}, "spec_version"),
         ({"gem": {"carat": 1}, "setting": {"type": "none"}}, "setting.type"),
+        ({"spec_version": True}, "spec_version"),
+        ({"setting": {"head": "tulip"}}, "setting.head"),
+        ({"setting": {"tips": "square"}}, "setting.tips"),
+        ({"shank": {"shoulders": "twisted"}}, "shank.shoulders"),
+        ({"accents": {"size_mm": 5}}, "accents.size_mm"),
+        ({"accents": {"coverage": "most"}}, "accents.coverage"),
+        ({"accents": {"count": 0}}, "accents.count"),
+        ({"accents": {"sparkle": 1}}, "accents.sparkle"),
+        ({"halo": {"rows": 3}}, "halo.rows"),
+        ({"halo": {"size_mm": 2.5}}, "halo.size_mm"),
+        ({"halo": {}, "gem": None, "setting": {"type": "none"}}, "halo"),
+        ({"side_stones": {"cut": "rose"}}, "side_stones.cut"),
+        ({"side_stones": {"ratio": 2}}, "side_stones.ratio"),
+        ({"engraving": {"text": ""}}, "engraving.text"),
+        ({"engraving": {"text": "x" * 61}}, "engraving.text"),
+        ({"engraving": {"text": "A", "depth_mm": 9}}, "engraving.depth_mm"),
+        ({"stamp": "yes"}, "stamp"),
+        ({"process": {"profile": "sand"}}, "process.profile"),
+        ({"process": {"shrinkage_pct": 12}}, "process.shrinkage_pct"),
     ],
 )
 def test_bad_specs_name_the_field_and_what_is_allowed(data, field):

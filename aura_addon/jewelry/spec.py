@@ -14,10 +14,19 @@ from dataclasses import asdict, dataclass, field, fields
 from . import gem_cuts, sizes
 from .materials import METALS, STONES
 
-SPEC_VERSION = 1
+SPEC_VERSION = 2
+READS_VERSIONS = (1, 2)  # v1 specs load: every v2 section has a default (see migrate())
 PROFILES = ("flat", "comfort", "d", "knife-edge")
+SHOULDERS = ("plain", "tapered", "cathedral", "split")
 SETTINGS = ("prong", "bezel", "none")
 PRONG_COUNTS = (3, 4, 6)
+HEAD_STYLES = ("basket", "cathedral")  # how a prong or bezel head rises from the shank
+HEAD_HEIGHTS = ("low", "medium", "high")
+PRONG_TIPS = ("round", "flat", "v", "double")  # points of pear/marquise/heart... always get V
+ACCENT_LAYOUTS = ("pave", "channel", "bar")
+ACCENT_COVERAGE = ("shoulders", "half", "three-quarter", "full")
+ENGRAVING_PLACES = ("inside", "outside")
+PROCESSES = ("lost-wax", "direct-metal")
 BACKENDS = ("procedural", "shap-e", "image-to-3d")
 MAX_PROMPT = 1000
 
@@ -26,6 +35,16 @@ SHANK_THICKNESS = (0.8, 6.0)
 CARAT = (0.01, 30.0)
 GEM_MM = (1.0, 30.0)
 MOTIF_MM = (2.0, 40.0)
+ACCENT_MM = (0.8, 3.0)  # melee to small accents (DESIGN.md, pave/accents)
+HALO_MM = (0.8, 1.5)
+ACCENT_GAP_MM = (0.05, 1.0)  # between girdles; 0.2 is JewelCraft's distribution default
+ACCENT_COUNT = (1, 300)
+HALO_ROWS = (1, 2)
+SIDE_RATIO = (0.05, 1.0)  # side stone carat as a fraction of the centre stone's
+MAX_ENGRAVING = 60
+ENGRAVING_HEIGHT_MM = (0.5, 6.0)
+ENGRAVING_DEPTH_MM = (0.1, 2.0)
+SHRINKAGE_PCT = (0.0, 5.0)
 
 
 class SpecError(ValueError):
@@ -98,9 +117,11 @@ class Shank:
     thickness_mm: float = 1.7
     top_width_mm: float | None = None  # taper: wider under the head (None: no taper)
     top_thickness_mm: float | None = None
+    shoulders: str = "plain"  # plain | tapered | cathedral | split (spec v2)
 
     def validate(self) -> None:
         _choice("shank.profile", self.profile, PROFILES)
+        _choice("shank.shoulders", self.shoulders, SHOULDERS)
         _number("shank.width_mm", self.width_mm, *SHANK_WIDTH, " mm")
         _number("shank.thickness_mm", self.thickness_mm, *SHANK_THICKNESS, " mm")
         if self.top_width_mm is not None:
@@ -158,9 +179,15 @@ class Gem:
 class Setting:
     type: str = "prong"
     prongs: int = 4
+    head: str = "basket"  # spec v2: basket | cathedral
+    height: str = "medium"  # spec v2: low | medium | high
+    tips: str = "round"  # spec v2: round | flat | v | double
 
     def validate(self) -> None:
         _choice("setting.type", self.type, SETTINGS)
+        _choice("setting.head", self.head, HEAD_STYLES)
+        _choice("setting.height", self.height, HEAD_HEIGHTS)
+        _choice("setting.tips", self.tips, PRONG_TIPS)
         if self.type == "prong":
             if isinstance(self.prongs, bool) or self.prongs not in PRONG_COUNTS:
                 raise SpecError(
@@ -188,6 +215,113 @@ class Motif:
         _number("motif.size_mm", self.size_mm, *MOTIF_MM, " mm")
 
 
+def _stone_choice(prefix: str, cut: str, stone: str) -> None:
+    _choice(f"{prefix}.cut", cut, gem_cuts.CUTS)
+    _choice(f"{prefix}.stone", stone, tuple(STONES))
+
+
+def _optional_number(path: str, value, lo: float, hi: float, unit: str = "") -> None:
+    if value is not None:
+        _number(path, value, lo, hi, unit)
+
+
+def _count(path: str, value, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise SpecError(path, value, f"a whole number from {lo} to {hi}")
+
+
+@dataclass
+class Accents:
+    """Small stones set along the band (spec v2)."""
+
+    layout: str = "pave"  # pave (shared beads) | channel (between two rails) | bar
+    coverage: str = "shoulders"  # shoulders | half | three-quarter | full (eternity)
+    cut: str = "round"
+    stone: str = "diamond"
+    size_mm: float = 1.5  # girdle diameter (round) or length
+    gap_mm: float = 0.2  # between girdles
+    count: int | None = None  # None: as many as fit the covered length
+
+    def validate(self) -> None:
+        _choice("accents.layout", self.layout, ACCENT_LAYOUTS)
+        _choice("accents.coverage", self.coverage, ACCENT_COVERAGE)
+        _stone_choice("accents", self.cut, self.stone)
+        _number("accents.size_mm", self.size_mm, *ACCENT_MM, " mm")
+        _number("accents.gap_mm", self.gap_mm, *ACCENT_GAP_MM, " mm")
+        if self.count is not None:
+            _count("accents.count", self.count, *ACCENT_COUNT)
+
+
+@dataclass
+class Halo:
+    """A frame of melee around the centre stone, following its outline (spec v2)."""
+
+    rows: int = 1  # 2: double halo
+    cut: str = "round"
+    stone: str = "diamond"
+    size_mm: float = 1.2
+    gap_mm: float = 0.2
+
+    def validate(self) -> None:
+        _count("halo.rows", self.rows, *HALO_ROWS)
+        _stone_choice("halo", self.cut, self.stone)
+        _number("halo.size_mm", self.size_mm, *HALO_MM, " mm")
+        _number("halo.gap_mm", self.gap_mm, *ACCENT_GAP_MM, " mm")
+
+
+@dataclass
+class SideStones:
+    """Three-stone: one stone each side of the centre, each in its own head (spec v2).
+    Sized by carat, or by `ratio` of the centre stone's carat when carat is None."""
+
+    cut: str = "round"
+    stone: str = "diamond"
+    carat: float | None = None
+    ratio: float = 0.5
+
+    def validate(self) -> None:
+        _stone_choice("side_stones", self.cut, self.stone)
+        _optional_number("side_stones.carat", self.carat, *CARAT, " ct")
+        _number("side_stones.ratio", self.ratio, *SIDE_RATIO)
+
+
+@dataclass
+class Engraving:
+    """Text engraved into the band (spec v2). None sizes: castable defaults the builder
+    works out from the band (DESIGN.md, engraving for casting)."""
+
+    text: str = ""
+    font: str = ""  # "" = Blender's built-in font; else a path to a .ttf/.otf file
+    where: str = "inside"
+    height_mm: float | None = None
+    depth_mm: float | None = None
+
+    def validate(self) -> None:
+        if not isinstance(self.text, str) or not self.text.strip():
+            raise SpecError("engraving.text", self.text, "the text to engrave")
+        if len(self.text) > MAX_ENGRAVING:
+            raise SpecError(
+                "engraving.text", self.text[:20] + "...", f"at most {MAX_ENGRAVING} characters"
+            )
+        if not isinstance(self.font, str):
+            raise SpecError("engraving.font", self.font, "a font file path, or '' for built-in")
+        _choice("engraving.where", self.where, ENGRAVING_PLACES)
+        _optional_number("engraving.height_mm", self.height_mm, *ENGRAVING_HEIGHT_MM, " mm")
+        _optional_number("engraving.depth_mm", self.depth_mm, *ENGRAVING_DEPTH_MM, " mm")
+
+
+@dataclass
+class Process:
+    """How the piece is made (spec v2): the profile sets the checks' minimums."""
+
+    profile: str = "lost-wax"  # lost-wax | direct-metal
+    shrinkage_pct: float = 0.0  # applied to the exported casting file only; ~1.5 is common
+
+    def validate(self) -> None:
+        _choice("process.profile", self.profile, PROCESSES)
+        _number("process.shrinkage_pct", self.shrinkage_pct, *SHRINKAGE_PCT, " %")
+
+
 @dataclass
 class DesignSpec:
     spec_version: int = SPEC_VERSION
@@ -198,10 +332,17 @@ class DesignSpec:
     gem: Gem | None = field(default_factory=Gem)
     setting: Setting = field(default_factory=Setting)
     motif: Motif | None = None
+    # spec v2 sections
+    accents: Accents | None = None
+    halo: Halo | None = None
+    side_stones: SideStones | None = None
+    engraving: Engraving | None = None
+    stamp: bool = True  # the metal's fineness mark inside the band, as casting houses expect
+    process: Process = field(default_factory=Process)
 
     def validate(self) -> DesignSpec:
         if self.spec_version != SPEC_VERSION:
-            raise SpecError("spec_version", self.spec_version, f"this Aura reads {SPEC_VERSION}")
+            raise SpecError("spec_version", self.spec_version, f"this Aura writes {SPEC_VERSION}")
         if not isinstance(self.name, str):
             raise SpecError("name", self.name, "a text")
         self.size.validate()
@@ -214,6 +355,15 @@ class DesignSpec:
                 raise SpecError("setting.type", "none", "a stone needs a prong or bezel setting")
         if self.motif is not None:
             self.motif.validate()
+        for part in (self.accents, self.halo, self.side_stones, self.engraving):
+            if part is not None:
+                part.validate()
+        if (self.halo or self.side_stones) and self.gem is None:
+            which = "halo" if self.halo else "side_stones"
+            raise SpecError(which, "set", "a halo or side stones need a centre stone (gem)")
+        if not isinstance(self.stamp, bool):
+            raise SpecError("stamp", self.stamp, "true or false")
+        self.process.validate()
         return self
 
     # JSON ------------------------------------------------------------------------------
@@ -228,11 +378,9 @@ class DesignSpec:
         """Build and validate a spec from plain data; missing fields take their defaults."""
         if not isinstance(data, dict):
             raise SpecError("spec", type(data).__name__, "a JSON object")
+        data = migrate(data)
         _reject_unknown("", data, cls)
-        version = data.get("spec_version", SPEC_VERSION)
-        kwargs = {k: v for k, v in data.items() if k not in ("size", "shank", "gem", "setting")}
-        kwargs.pop("motif", None)
-        kwargs["spec_version"] = version
+        kwargs = {k: v for k, v in data.items() if k not in _SECTIONS}
         spec = cls(**kwargs)
         spec.size = _part("size", data, RingSize)
         if isinstance(data.get("size"), dict) and "diameter_mm" in data["size"]:
@@ -245,6 +393,11 @@ class DesignSpec:
         if spec.gem is not None and "size_mm" in gem_data and "carat" not in gem_data:
             spec.gem.carat = None
         spec.motif = _part("motif", data, Motif, nullable=True, default_none=True)
+        spec.accents = _part("accents", data, Accents, nullable=True, default_none=True)
+        spec.halo = _part("halo", data, Halo, nullable=True, default_none=True)
+        spec.side_stones = _part("side_stones", data, SideStones, nullable=True, default_none=True)
+        spec.engraving = _part("engraving", data, Engraving, nullable=True, default_none=True)
+        spec.process = _part("process", data, Process)
         return spec.validate()
 
     @classmethod
@@ -268,6 +421,25 @@ class DesignSpec:
 
     def copy(self) -> DesignSpec:
         return DesignSpec.from_dict(self.to_dict())
+
+
+_SECTIONS = (
+    "size", "shank", "gem", "setting", "motif",
+    "accents", "halo", "side_stones", "engraving", "process",
+)  # fmt: skip
+
+
+def migrate(data: dict) -> dict:
+    """Bring an older spec's plain data to this version (a new dict; the input is kept).
+
+    v1 -> v2: v2 only adds sections and fields, each with a default that builds what v1
+    built (basket head, medium height, round tips, plain shoulders, lost-wax, no shrinkage)
+    plus the fineness stamp, which casting houses expect on every piece."""
+    version = data.get("spec_version", SPEC_VERSION)
+    if isinstance(version, bool) or version not in READS_VERSIONS:
+        allowed = " or ".join(map(str, READS_VERSIONS))
+        raise SpecError("spec_version", version, f"this Aura reads spec_version {allowed}")
+    return {**data, "spec_version": SPEC_VERSION}
 
 
 def _reject_unknown(prefix: str, data: dict, cls) -> None:
