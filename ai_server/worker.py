@@ -135,31 +135,16 @@ class JobManager:
             return
         self.lane_for(backend).queue.put(("job", job_id))
 
-    def submit(
-        self,
-        *,
-        job_id: str,
-        kind: str,
-        backend: str,
-        prompt: str | None,
-        seed: int,
-        size_mm: float,
-        params: dict,
-        input_image: str | None = None,
-    ) -> Job:
-        """Record the job and queue it, or fail it at once when its backend cannot run."""
+    def submit(self, *, job_id: str, backend: str, **fields) -> Job:
+        """Record the job (``fields`` as ``JobStore.create`` takes them) and queue it, or fail
+        it at once when its backend cannot run."""
         unavailable = self._unavailable_reason(backend)
         job = self.store.create(
             job_id=job_id,
-            kind=kind,
             backend=backend,
-            prompt=prompt,
-            seed=seed,
-            size_mm=size_mm,
-            params=params,
-            input_image=input_image,
             status=FAILED if unavailable else "queued",
             error=unavailable,
+            **fields,
         )
         if unavailable:
             self._notify()
