@@ -31,7 +31,10 @@ def create_app(config: ServerConfig) -> FastAPI:
         yield
         manager.stop()
 
-    app = FastAPI(title="Aura AI server", version=__version__, lifespan=lifespan)
+    # Off loopback the API documents nothing about itself to the network (no /docs, /redoc
+    # or /openapi.json); on loopback they help whoever runs it.
+    docs = {} if not config.public else {"docs_url": None, "redoc_url": None, "openapi_url": None}
+    app = FastAPI(title="Aura AI server", version=__version__, lifespan=lifespan, **docs)
     app.state.config, app.state.store = config, store
     app.state.registry, app.state.manager = registry, manager
     app.state.started_at = time.time()

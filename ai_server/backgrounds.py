@@ -16,11 +16,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ai_server import models
 from ai_server.backends.base import BackendError, ModelMissing
+from ai_server.config import MAX_IMAGE_PIXELS
 
 OUTPUT_SIZE = 512  # px, square
 OBJECT_FILL = 0.8  # the object's longer side spans this share of the square
 OBJECT_ALPHA = 128  # alpha at or above this counts as object when finding its bounds
-MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding them
 
 
 def open_image(path: Path) -> Image.Image:
@@ -29,9 +29,9 @@ def open_image(path: Path) -> Image.Image:
         with Image.open(path) as probe:
             probe.verify()  # catches truncated and corrupt files without decoding them
         image = Image.open(path)
-        if image.width * image.height > MAX_PIXELS:
+        if image.width * image.height > MAX_IMAGE_PIXELS:
             raise BackendError(
-                f"the image is {image.width}x{image.height} px; at most {MAX_PIXELS:,} pixels"
+                f"the image is {image.width}x{image.height} px; at most {MAX_IMAGE_PIXELS:,} pixels"
             )
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:

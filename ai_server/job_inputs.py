@@ -13,11 +13,15 @@ from pathlib import Path
 
 from ai_server.backends import BACKENDS, BackendRegistry, BackendUnavailable
 from ai_server.backends.base import BackendError
-from ai_server.config import MAX_FACES_RANGE, MAX_IMAGE_BYTES, MAX_PARAMS_JSON_CHARS
+from ai_server.config import (
+    MAX_FACES_RANGE,
+    MAX_IMAGE_BYTES,
+    MAX_IMAGE_PIXELS,
+    MAX_PARAMS_JSON_CHARS,
+)
 from ai_server.errors import ApiError
 from ai_server.jobs import SUCCEEDED, Job, JobStore
 
-MAX_IMAGE_SIDE_PX = 8192
 _CONCEPT_REF = re.compile(r"^([0-9a-f]{32})/(\d{1,2})$")
 _IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg"}
 
@@ -77,8 +81,9 @@ def concept_image(store: JobStore, job: Job, index: int) -> Path:
     return path
 
 
-def save_upload(store: JobStore, job_id: str, data: str) -> str:
-    """Decode and check an uploaded image, store it in the job folder; returns its file name."""
+def save_upload(store: JobStore, job_id: str, data: str, keep: bool = True) -> str | None:
+    """Decode and check an uploaded image; stored in the job folder (its file name returned)
+    when ``keep``: a job that fails at once leaves nothing behind."""
     from PIL import Image
 
     if data.startswith("data:"):
@@ -109,12 +114,15 @@ def save_upload(store: JobStore, job_id: str, data: str) -> str:
         raise ApiError(422, "invalid_image", "image is not a readable PNG or JPEG") from exc
     if fmt not in _IMAGE_FORMATS:
         raise ApiError(422, "invalid_image", f"image must be a PNG or JPEG, got {fmt}")
-    if max(size) > MAX_IMAGE_SIDE_PX:
+    if size[0] * size[1] > MAX_IMAGE_PIXELS:
         raise ApiError(
             413,
             "too_large",
-            f"image is {size[0]}x{size[1]} px; at most {MAX_IMAGE_SIDE_PX} px a side",
+            f"image is {size[0]}x{size[1]} px = {size[0] * size[1] / 1e6:.1f} Mpx; "
+            f"at most {MAX_IMAGE_PIXELS / 1e6:g} Mpx",
         )
+    if not keep:
+        return None
     name = f"input.{_IMAGE_FORMATS[fmt]}"
     folder = store.job_dir(job_id)
     folder.mkdir(parents=True, exist_ok=True)
@@ -122,7 +130,7 @@ def save_upload(store: JobStore, job_id: str, data: str) -> str:
     return name
 
 
-def copy_concept(store: JobStore, job_id: str, ref: str) -> str:
+def copy_concept(store: JobStore, job_id: str, ref: str, keep: bool = True) -> str | None:
     """Copy the concept image ``ref`` ("<concepts job id>/<index>") in as the job's input."""
     match = _CONCEPT_REF.match(ref)
     if match is None:
@@ -138,6 +146,8 @@ def copy_concept(store: JobStore, job_id: str, ref: str) -> str:
     if source.kind != "concepts":
         raise ApiError(422, "invalid_request", f"job {source_id} is not a concepts job")
     path = concept_image(store, source, index)
+    if not keep:
+        return None
     folder = store.job_dir(job_id)
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, folder / "input.png")

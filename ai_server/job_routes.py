@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from ai_server.backends import BACKENDS, DEFAULT_BACKEND
 from ai_server.config import (
@@ -78,14 +79,17 @@ def create_job(request: Request, body: Annotated[JobRequest, Depends(json_body(J
     if prompt is None and not has_image:
         raise ApiError(422, "invalid_request", "prompt is required: describe the motif in words")
     params = check_params(state.registry, backend, body.params)
+    _check_room(state.manager)
     job_id = new_job_id()
+    unavailable = state.manager.unavailable_reason(backend)
     input_image = None
-    if body.image is not None:
-        input_image = save_upload(state.store, job_id, body.image)
+    if body.image is not None:  # checked always; kept only for a job that will run
+        input_image = save_upload(state.store, job_id, body.image, keep=unavailable is None)
     elif body.concept is not None:
-        input_image = copy_concept(state.store, job_id, body.concept)
+        input_image = copy_concept(state.store, job_id, body.concept, keep=unavailable is None)
     job = state.manager.submit(
         job_id=job_id,
+        unavailable=unavailable,
         kind="mesh",
         backend=backend,
         prompt=prompt,
@@ -115,8 +119,10 @@ def create_concepts(
         raise ApiError(422, "invalid_request", "prompt is required: describe the motif in words")
     params = check_params(state.registry, backend, body.params)
     params["n"] = body.n
+    _check_room(state.manager)
     job = state.manager.submit(
         job_id=new_job_id(),
+        unavailable=state.manager.unavailable_reason(backend),
         kind="concepts",
         backend=backend,
         prompt=prompt,
@@ -144,13 +150,14 @@ def list_jobs(
 
 
 @router.get("/v1/jobs/{job_id}")
-def get_job(
+async def get_job(
     request: Request, job_id: str, wait: Annotated[float, Query(ge=0, le=MAX_WAIT_S)] = 0.0
 ):
-    """``?wait=S`` long-polls: answers as soon as the job is terminal, or after S seconds."""
-    job = _job_or_404(request.app.state.store, job_id)
+    """``?wait=S`` long-polls: answers as soon as the job is terminal, or after S seconds.
+    Async, so a waiting poll holds no thread of the pool the other routes run on."""
+    job = await run_in_threadpool(_job_or_404, request.app.state.store, job_id)
     if wait > 0 and not job.terminal:
-        job = request.app.state.manager.wait_terminal(job_id, wait) or job
+        job = await request.app.state.manager.wait_terminal(job_id, wait) or job
     return job.to_api()
 
 
@@ -197,6 +204,18 @@ def job_concept(request: Request, job_id: str, name: str):
     if job.kind != "concepts" or match is None:
         raise ApiError(404, "not_found", f"no concept image '{name}' in job {job_id}")
     return FileResponse(concept_image(store, job, int(match.group(1))), media_type="image/png")
+
+
+def _check_room(manager) -> None:
+    if manager.queue_full():
+        limit = manager.config.max_queued
+        raise ApiError(
+            429,
+            "queue_full",
+            f"{limit} jobs are already waiting (the server's --max-queued); try again once "
+            "some have finished, or cancel ones you no longer need",
+            {"Retry-After": "10"},
+        )
 
 
 def _accepted(job: Job) -> dict:

@@ -20,13 +20,21 @@ async def health():
 @router.get("/v1/status")
 def status(request: Request):
     state = request.app.state
-    return {
+    config = state.config
+    answer = {
         "version": __version__,
         "uptime_s": round(time.time() - state.started_at, 1),
         "device": device.detect(),
         "backends": {name: state.registry.describe(name) for name in BACKENDS},
         "queue": state.manager.queue_info(),
         "jobs": state.store.counts(),
-        "job_timeout_s": state.config.job_timeout_s,
-        "data_dir": str(state.config.data_dir),
+        "job_timeout_s": config.job_timeout_s,
+        "retention": {
+            "keep_days": config.keep_days,
+            "keep_mb": config.keep_mb,
+            "max_queued": config.max_queued,
+        },
     }
+    if not config.public:  # where the files are is nobody else's business
+        answer["data_dir"] = str(config.data_dir)
+    return answer

@@ -200,8 +200,9 @@ def test_malformed_json(server):
         "/v1/jobs", content=b'{"prompt": "a heart",', headers={"Content-Type": "application/json"}
     )
     assert_error(response, 400, "not valid JSON")
-    assert_error(server.post("/v1/jobs", content=b"[1, 2]"), 422, "JSON object")
-    assert_error(server.post("/v1/jobs", content=b""), 422, "JSON object")
+    json_type = {"Content-Type": "application/json"}
+    assert_error(server.post("/v1/jobs", content=b"[1, 2]", headers=json_type), 422, "JSON object")
+    assert_error(server.post("/v1/jobs", content=b"", headers=json_type), 422, "JSON object")
 
 
 def test_unknown_backend(server):
@@ -280,7 +281,8 @@ def test_bad_images(server):
 
 def test_oversized_bodies(server):
     too_big = b'{"prompt": "' + b"x" * (17 * 2**20) + b'"}'
-    assert_error(server.post("/v1/jobs", content=too_big), 413, "request body")
+    json_type = {"Content-Type": "application/json"}
+    assert_error(server.post("/v1/jobs", content=too_big, headers=json_type), 413, "request body")
 
     def chunks():  # no Content-Length: the server counts as it reads
         yield b'{"prompt": "'
@@ -288,7 +290,9 @@ def test_oversized_bodies(server):
             yield b"x" * 2**20
         yield b'"}'
 
-    assert_error(server.post("/v1/jobs", content=chunks()), 413, "request body")
+    assert_error(
+        server.post("/v1/jobs", content=chunks(), headers=json_type), 413, "request body"
+    )
 
 
 def test_image_upload_is_accepted(server):
