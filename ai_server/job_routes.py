@@ -21,7 +21,7 @@ from ai_server.config import (
     MAX_SEED,
     SIZE_MM_RANGE,
 )
-from ai_server.errors import ApiError, json_body
+from ai_server.errors import ApiError, documented_body, json_body
 from ai_server.job_inputs import (
     check_backend,
     check_params,
@@ -60,7 +60,7 @@ class ConceptsRequest(BaseModel):
     params: dict = Field(default_factory=dict)
 
 
-@router.post("/v1/jobs", status_code=202)
+@router.post("/v1/jobs", status_code=202, openapi_extra=documented_body(JobRequest))
 def create_job(request: Request, body: Annotated[JobRequest, Depends(json_body(JobRequest))]):
     state = request.app.state
     backend = check_backend(body.backend)
@@ -101,7 +101,7 @@ def create_job(request: Request, body: Annotated[JobRequest, Depends(json_body(J
     return _accepted(job)
 
 
-@router.post("/v1/concepts", status_code=202)
+@router.post("/v1/concepts", status_code=202, openapi_extra=documented_body(ConceptsRequest))
 def create_concepts(
     request: Request, body: Annotated[ConceptsRequest, Depends(json_body(ConceptsRequest))]
 ):
