@@ -8,7 +8,6 @@ recentred and scaled into a white square with a margin, as in the models' traini
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +16,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ai_server import models
 from ai_server.backends.base import BackendError, ModelMissing
+from ai_server.config import MAX_IMAGE_PIXELS
 
 OUTPUT_SIZE = 512  # px, square
 OBJECT_FILL = 0.8  # the object's longer side spans this share of the square
 OBJECT_ALPHA = 128  # alpha at or above this counts as object when finding its bounds
-MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding them
 
 
 def open_image(path: Path) -> Image.Image:
@@ -30,9 +29,9 @@ def open_image(path: Path) -> Image.Image:
         with Image.open(path) as probe:
             probe.verify()  # catches truncated and corrupt files without decoding them
         image = Image.open(path)
-        if image.width * image.height > MAX_PIXELS:
+        if image.width * image.height > MAX_IMAGE_PIXELS:
             raise BackendError(
-                f"the image is {image.width}x{image.height} px; at most {MAX_PIXELS:,} pixels"
+                f"the image is {image.width}x{image.height} px; at most {MAX_IMAGE_PIXELS:,} pixels"
             )
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
@@ -82,7 +81,7 @@ def recentre_on_white(
 # ------------------------------------------------------------------------------- rembg
 
 
-class BackgroundRemover:
+class BackgroundRemover(models.LazyModel):
     """A rembg session for the configured model, created once on first use.
 
     The model is a rembg model name (its file in rembg's model folder, fetched by
@@ -92,28 +91,12 @@ class BackgroundRemover:
     """
 
     def __init__(self, overrides: dict[str, str]):
-        self.entry = models.ENTRIES_BY_KEY["image-to-3d.rembg"]
-        self.model = models.model_value(self.entry.key, overrides)
-        self._session = None
-        self._lock = threading.Lock()
-
-    @property
-    def loaded(self) -> bool:
-        return self._session is not None
-
-    def present(self) -> bool:
-        return models.is_present(self.entry, self.model)
-
-    def missing_message(self) -> str:
-        return models.missing_message(self.entry, self.model)
+        super().__init__("image-to-3d.rembg", overrides)
 
     def session(self):
-        with self._lock:
-            if self._session is None:
-                self._session = self._open()
-            return self._session
+        return self.get()
 
-    def _open(self):
+    def _load(self):
         if not self.present():
             raise ModelMissing(self.missing_message())
         from rembg import new_session

@@ -20,6 +20,8 @@ import trimesh
 
 from ai_server.backends.base import BackendError
 from ai_server.config import DEFAULT_MAX_FACES
+from aura_addon.geometry.meshdata import signed_volume
+from aura_addon.geometry.topology import triangle_topology
 
 FLOATER_AREA_FRACTION = 0.15  # parts with less surface than this x the largest are floaters
 FLAT_RATIO = 0.04  # thinnest / largest principal extent below this: a sheet
@@ -90,20 +92,20 @@ def clean_mesh(
         vertices = vertices @ rotation[:3, :3].T
     mesh = trimesh.Trimesh(vertices, faces, process=False)
 
-    topology = Topology.of(faces, len(vertices))
+    topology = triangle_topology(faces, len(vertices))
     if not (topology.solid and topology.bodies == 1) or detect_backdrops:
         # the general path; a single closed body from a backend without backdrops skips it
         mesh = _repair(mesh, report, max_faces, detect_backdrops, step)
-        topology = Topology.of(mesh.faces, len(mesh.vertices))
+        topology = triangle_topology(mesh.faces, len(mesh.vertices))
 
     if len(mesh.faces) > max_faces:
         step("decimating")
         report.decimated_from = len(mesh.faces)
         mesh = _decimate(mesh, max_faces, step)
-        topology = Topology.of(mesh.faces, len(mesh.vertices))
+        topology = triangle_topology(mesh.faces, len(mesh.vertices))
 
     vertices, faces = np.asarray(mesh.vertices), np.asarray(mesh.faces)
-    if topology.solid and _signed_volume(vertices, faces) < 0:
+    if topology.solid and signed_volume(vertices, faces) < 0:
         faces = faces[:, ::-1]
         report.repair.append("inverted normals")
     vertices = _centred_and_scaled(vertices, size_mm)
@@ -115,7 +117,7 @@ def clean_mesh(
     low, high = vertices.min(axis=0), vertices.max(axis=0)
     report.bounds_mm = np.round([low, high], 4).tolist()
     report.extent_mm = np.round(high - low, 4).tolist()
-    report.volume_mm3 = round(_signed_volume(vertices, faces), 3) if topology.solid else None
+    report.volume_mm3 = round(signed_volume(vertices, faces), 3) if topology.solid else None
     return mesh, report
 
 
@@ -148,45 +150,6 @@ def _repair(
     if mesh.body_count > 1:
         mesh = _fuse_overlapping(mesh, report)
     return mesh
-
-
-@dataclass
-class Topology:
-    """Edge facts, computed straight from the face array (cheaper than trimesh's cached ones)."""
-
-    watertight: bool  # every edge shared by exactly two faces
-    consistent: bool  # ... traversed once in each direction: outward/inward is well defined
-    bodies: int  # connected pieces
-
-    @property
-    def solid(self) -> bool:
-        return self.watertight and self.consistent
-
-    @classmethod
-    def of(cls, faces: np.ndarray, vertex_count: int) -> Topology:
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
-
-        faces = np.asarray(faces, dtype=np.int64)
-        if len(faces) == 0:
-            return cls(False, False, 0)
-        start = faces.ravel()
-        end = faces[:, [1, 2, 0]].ravel()
-        directed = start * vertex_count + end
-        undirected = np.minimum(start, end) * vertex_count + np.maximum(start, end)
-        _keys, counts = np.unique(undirected, return_counts=True)
-        watertight = bool(np.all(counts == 2))
-        consistent = len(np.unique(directed)) == len(directed)
-        used = np.unique(faces)
-        graph = coo_matrix((np.ones(len(start)), (start, end)), shape=(vertex_count, vertex_count))
-        _n, labels = connected_components(graph, directed=False)
-        bodies = len(np.unique(labels[used]))
-        return cls(watertight, consistent, bodies)
-
-
-def _signed_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
-    a, b, c = (vertices[faces[:, i]] for i in range(3))
-    return float(np.einsum("ij,ij->", a, np.cross(b, c)) / 6.0)
 
 
 def _centred_and_scaled(vertices: np.ndarray, size_mm: float) -> np.ndarray:
@@ -362,7 +325,7 @@ def _make_watertight(
     mesh: trimesh.Trimesh, report: CleanupReport, max_faces: int
 ) -> trimesh.Trimesh:
     if mesh.is_watertight and mesh.is_winding_consistent:
-        if _signed_volume(mesh.vertices, mesh.faces) < 0:
+        if signed_volume(mesh.vertices, mesh.faces) < 0:
             mesh.invert()
             report.repair.append("inverted normals")
         return mesh
@@ -502,7 +465,7 @@ def _voxel_remesh(mesh: trimesh.Trimesh, pitch: float) -> trimesh.Trimesh:
 
 
 def _facing_outward(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
-    if _signed_volume(mesh.vertices, mesh.faces) < 0:
+    if signed_volume(mesh.vertices, mesh.faces) < 0:
         mesh.invert()
     return mesh
 

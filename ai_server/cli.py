@@ -13,7 +13,11 @@ from ai_server import __version__
 from ai_server.config import (
     DEFAULT_HOST,
     DEFAULT_JOB_TIMEOUT_S,
+    DEFAULT_KEEP_DAYS,
+    DEFAULT_KEEP_MB,
+    DEFAULT_MAX_QUEUED,
     DEFAULT_PORT,
+    MIN_TOKEN_CHARS,
     ServerConfig,
     default_data_dir,
     is_loopback,
@@ -45,6 +49,22 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got '{text}'")
+    return value
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got '{text}'")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from ai_server.backends import BACKENDS
 
@@ -68,9 +88,39 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"jobs database and files (default {default_data_dir()}, or AURA_DATA_DIR)",
     )
     serve.add_argument(
+        "--token-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"require 'Authorization: Bearer TOKEN', the token read from FILE (or set "
+        f"{TOKEN_ENV}); needed off loopback; at least {MIN_TOKEN_CHARS} characters",
+    )
+    serve.add_argument(
         "--token",
         default=None,
-        help=f"require 'Authorization: Bearer TOKEN' (or set {TOKEN_ENV}); needed off loopback",
+        help=f"the token itself: visible to every user in the process list, prefer "
+        f"--token-file or {TOKEN_ENV}",
+    )
+    serve.add_argument(
+        "--keep-days",
+        type=_non_negative,
+        default=DEFAULT_KEEP_DAYS,
+        metavar="DAYS",
+        help=f"delete ended jobs (files and history) after DAYS (default {DEFAULT_KEEP_DAYS:g})",
+    )
+    serve.add_argument(
+        "--keep-mb",
+        type=_non_negative,
+        default=DEFAULT_KEEP_MB,
+        metavar="MB",
+        help=f"past MB of job files the oldest ended jobs go first (default {DEFAULT_KEEP_MB:g})",
+    )
+    serve.add_argument(
+        "--max-queued",
+        type=_count,
+        default=DEFAULT_MAX_QUEUED,
+        metavar="N",
+        help=f"refuse new jobs (HTTP 429) while N wait (default {DEFAULT_MAX_QUEUED})",
     )
     serve.add_argument(
         "--preload",
@@ -124,12 +174,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def read_token(args: argparse.Namespace) -> str | None:
+    """The token from --token-file, --token or the environment (empty there means unset);
+    one that is empty or short is refused."""
+    if args.token_file is not None:
+        try:
+            token, source = args.token_file.expanduser().read_text().strip(), "--token-file"
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read the token file {args.token_file}: {exc}") from None
+    elif args.token is not None:
+        token, source = args.token, "--token"
+        print(
+            f"warning: a token on the command line is visible to other users (ps); use "
+            f"--token-file or {TOKEN_ENV} instead",
+            file=sys.stderr,
+        )
+    else:
+        token, source = os.environ.get(TOKEN_ENV) or None, TOKEN_ENV
+        if token is None:
+            return None
+    if len(token) < MIN_TOKEN_CHARS:
+        raise UsageError(
+            f"the token from {source} is {len(token)} characters; use at least "
+            f"{MIN_TOKEN_CHARS} (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    return token
+
+
 def serve_config(args: argparse.Namespace) -> ServerConfig:
-    token = args.token or os.environ.get(TOKEN_ENV) or None
+    token = read_token(args)
     if not is_loopback(args.host) and not token:
         raise UsageError(
             f"refusing to listen on {args.host} without a token: anyone on the network could use the "
-            f"server. Pass --token TOKEN (or set {TOKEN_ENV}), or bind 127.0.0.1."
+            f"server. Set {TOKEN_ENV} or pass --token-file FILE, or bind 127.0.0.1."
         )
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be 1..65535, got {args.port}")
@@ -144,6 +221,9 @@ def serve_config(args: argparse.Namespace) -> ServerConfig:
         llm_url=args.llm_url,
         llm_model=args.llm_model,
         llm_timeout_s=args.llm_timeout,
+        keep_days=args.keep_days,
+        keep_mb=args.keep_mb,
+        max_queued=args.max_queued,
     )
 
 

@@ -22,6 +22,16 @@ DEFAULT_SIZE_MM = 12.0
 MAX_SEED = 2**32 - 1
 DEFAULT_MAX_FACES = 20_000  # cleanup's face budget (param "max_faces")
 MAX_FACES_RANGE = (200, 500_000)
+MAX_IMAGE_PIXELS = 40_000_000  # one limit for an uploaded or generated input image
+MAX_JSON_DEPTH = 32  # nesting levels of a request body
+MAX_NUMBER_DIGITS = 40  # a longer integer in a body is refused, not converted
+MIN_TOKEN_CHARS = 16
+
+# Retention: finished jobs (rows and folders) older than this, or past the total size (oldest
+# first), are deleted; a queue longer than DEFAULT_MAX_QUEUED is refused with a 429.
+DEFAULT_KEEP_DAYS = 30.0
+DEFAULT_KEEP_MB = 2048.0
+DEFAULT_MAX_QUEUED = 100
 
 
 def default_data_dir() -> Path:
@@ -55,6 +65,14 @@ class ServerConfig:
     llm_url: str | None = None
     llm_model: str | None = None
     llm_timeout_s: float | None = None
+    keep_days: float = DEFAULT_KEEP_DAYS
+    keep_mb: float = DEFAULT_KEEP_MB
+    max_queued: int = DEFAULT_MAX_QUEUED
+
+    @property
+    def public(self) -> bool:
+        """Bound off loopback: reachable from the network, so less is shown."""
+        return not is_loopback(self.host)
 
     @property
     def db_path(self) -> Path:

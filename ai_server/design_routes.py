@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ai_server import llm
 from ai_server.config import MAX_SEED
-from ai_server.errors import ApiError, json_body
+from ai_server.errors import ApiError, documented_body, json_body
 from aura_addon.jewelry import design_edits, intent
 from aura_addon.jewelry.spec import DesignSpec, SpecError
 
@@ -49,7 +49,7 @@ class VariationsRequest(BaseModel):
     seed: StrictInt = 0
 
 
-@router.post("/v1/plan")
+@router.post("/v1/plan", openapi_extra=documented_body(PlanRequest))
 async def plan(request: Request, body: Annotated[PlanRequest, Depends(json_body(PlanRequest))]):
     text = _words(body.text, "text", "describe the ring, e.g. '1 ct oval sapphire, UK M'")
     settings = llm.LLMSettings.resolve(request.app.state.config)
@@ -64,7 +64,7 @@ async def plan(request: Request, body: Annotated[PlanRequest, Depends(json_body(
     return _rules_answer(result.spec, result.understood, reason)
 
 
-@router.post("/v1/refine")
+@router.post("/v1/refine", openapi_extra=documented_body(RefineRequest))
 async def refine(
     request: Request, body: Annotated[RefineRequest, Depends(json_body(RefineRequest))]
 ):
@@ -82,7 +82,7 @@ async def refine(
     return _rules_answer(new, understood, reason)
 
 
-@router.post("/v1/variations")
+@router.post("/v1/variations", openapi_extra=documented_body(VariationsRequest))
 async def variations(body: Annotated[VariationsRequest, Depends(json_body(VariationsRequest))]):
     spec = _spec(body.spec)
     if not 1 <= body.n <= design_edits.MAX_VARIATIONS:

@@ -27,6 +27,9 @@ STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED)
 TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELLED})
 # A job found running at startup (server killed) is re-queued once; a second interruption fails it.
 MAX_ATTEMPTS = 2
+# A clean stop is not the job's fault and does not count as an attempt, but a job the server
+# keeps being stopped under is not re-run for ever: the third clean stop fails it.
+MAX_CLEAN_STOPS = 2
 
 _ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
@@ -46,6 +49,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     error       TEXT,
     result      TEXT,
     attempts    INTEGER NOT NULL DEFAULT 0,
+    stops       INTEGER NOT NULL DEFAULT 0,
     created     REAL NOT NULL,
     started     REAL,
     finished    REAL
@@ -89,6 +93,7 @@ class Job:
     created: float
     started: float | None
     finished: float | None
+    stops: int = 0  # clean server stops while it ran
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Job:
@@ -147,6 +152,9 @@ class JobStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        if "stops" not in columns:  # a database from before the clean-stop count
+            self._db.execute("ALTER TABLE jobs ADD COLUMN stops INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         with self._lock:
@@ -222,6 +230,9 @@ class JobStore:
         )
         return [(r["id"], r["backend"]) for r in rows.fetchall()]
 
+    def count(self, status: str) -> int:
+        return self._execute("SELECT COUNT(*) FROM jobs WHERE status = ?", (status,)).fetchone()[0]
+
     def counts(self) -> dict[str, int]:
         rows = self._execute("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status").fetchall()
         counts = dict.fromkeys(STATUSES, 0)
@@ -271,6 +282,15 @@ class JobStore:
         )
         return cursor.rowcount == 1
 
+    def fail(self, job_id: str, error: str) -> bool:
+        """queued or running -> failed, with the reason (a job the worker could not finish)."""
+        cursor = self._execute(
+            "UPDATE jobs SET status = ?, error = ?, finished = ?, stage = ?"
+            " WHERE id = ? AND status IN (?, ?)",
+            (FAILED, error, time.time(), FAILED, job_id, QUEUED, RUNNING),
+        )
+        return cursor.rowcount == 1
+
     def cancel_queued(self, job_id: str) -> bool:
         cursor = self._execute(
             "UPDATE jobs SET status = ?, error = ?, finished = ?, stage = 'cancelled'"
@@ -307,10 +327,45 @@ class JobStore:
         return requeued, failed
 
     def requeue_on_shutdown(self, job_ids: list[str]) -> None:
-        """A clean stop is not the job's fault: put it back without counting the attempt."""
+        """A clean stop is not the job's fault: put it back without counting the attempt, up
+        to MAX_CLEAN_STOPS times; the next clean stop fails it with the reason."""
         for job_id in job_ids:
             self._execute(
                 "UPDATE jobs SET status = ?, progress = 0, stage = 'requeued at shutdown',"
-                " started = NULL, attempts = MAX(attempts - 1, 0) WHERE id = ? AND status = ?",
-                (QUEUED, job_id, RUNNING),
+                " started = NULL, attempts = MAX(attempts - 1, 0), stops = stops + 1"
+                " WHERE id = ? AND status = ? AND stops < ?",
+                (QUEUED, job_id, RUNNING, MAX_CLEAN_STOPS),
+            )
+            self._execute(
+                "UPDATE jobs SET status = ?, error = ?, finished = ?, stops = stops + 1"
+                " WHERE id = ? AND status = ?",
+                (
+                    FAILED,
+                    f"the server was stopped {MAX_CLEAN_STOPS + 1} times while this job was"
+                    " running; not retried again",
+                    time.time(),
+                    job_id,
+                    RUNNING,
+                ),
+            )
+
+    # ------------------------------------------------------------ retention
+
+    def ended_before(self, cutoff: float) -> list[str]:
+        """Ids of jobs that ended before ``cutoff`` (a time.time() value), oldest first."""
+        rows = self._execute(
+            "SELECT id FROM jobs WHERE status IN (?, ?, ?) AND finished < ? ORDER BY finished",
+            (SUCCEEDED, FAILED, CANCELLED, cutoff),
+        )
+        return [r["id"] for r in rows.fetchall()]
+
+    def all_ids(self) -> set[str]:
+        return {r["id"] for r in self._execute("SELECT id FROM jobs").fetchall()}
+
+    def delete(self, job_ids: list[str]) -> None:
+        """Forget ended jobs (their rows; the caller removes their folders first)."""
+        for job_id in job_ids:
+            self._execute(
+                "DELETE FROM jobs WHERE id = ? AND status IN (?, ?, ?)",
+                (job_id, SUCCEEDED, FAILED, CANCELLED),
             )

@@ -287,6 +287,8 @@ def extract_json(answer: str) -> dict:
             value, _end = decoder.raw_decode(text, match.start())
         except json.JSONDecodeError:
             continue
+        except RecursionError:  # nested past Python's limit: no spec is that deep
+            raise LLMFailure("the model's answer is nested too deeply to be a spec") from None
         if isinstance(value, dict):
             return value
     raise LLMFailure("the model's answer holds no JSON object")
@@ -298,7 +300,7 @@ def spec_from_answer(answer: str) -> DesignSpec:
         data = data["spec"]  # {"spec": {...}}: a common wrapping
     try:
         return DesignSpec.from_dict(data)
-    except (SpecError, TypeError, ValueError, AttributeError) as exc:  # odd types, too
+    except (SpecError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         raise LLMFailure(f"the model's spec breaks the schema: {exc}") from None
 
 
@@ -341,7 +343,7 @@ async def _complete(settings: LLMSettings, messages: list[dict]) -> str:
         )
     try:
         content = response.json()["choices"][0]["message"]["content"]
-    except (ValueError, KeyError, IndexError, TypeError):
+    except (ValueError, KeyError, IndexError, TypeError, RecursionError):
         raise LLMFailure(
             f"the LLM server at {settings.display_url} did not answer with a chat completion"
         ) from None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,6 +140,39 @@ def missing_message(entry: ModelEntry, value: str) -> str:
         f"Model '{value}' (backend {entry.backend}, {entry.role}) is not downloaded. "
         f"Run: {download_command(download_name(entry, value))}"
     )
+
+
+class LazyModel:
+    """A configured model, loaded on first use and then kept for the server's life.
+
+    Subclasses say how to load it (``_load``); a missing file is their ModelMissing.
+    """
+
+    def __init__(self, entry_key: str, overrides: dict[str, str]):
+        self.entry = ENTRIES_BY_KEY[entry_key]
+        self.model = model_value(entry_key, overrides)
+        self._value = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._value is not None
+
+    def present(self) -> bool:
+        return is_present(self.entry, self.model)
+
+    def missing_message(self) -> str:
+        return missing_message(self.entry, self.model)
+
+    def get(self):
+        """The loaded model; loads it the first time."""
+        with self._lock:
+            if self._value is None:
+                self._value = self._load()
+            return self._value
+
+    def _load(self):
+        raise NotImplementedError
 
 
 # ------------------------------------------------------------------------------------- list

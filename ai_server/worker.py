@@ -4,24 +4,28 @@ Lanes: "device" runs the torch backends on the accelerator (or the CPU without o
 at a time; "cpu" runs the procedural backend, so a quick motif never waits behind a long
 diffusion job. Inference never runs on the HTTP event loop.
 
-A job always ends terminal: exceptions fail it with the reason, a cancel or the deadline
-is seen at the backend's next ``ctx.progress()``, and a watchdog fails a job that ignores its
-deadline and gives the lane a fresh thread. At startup, jobs a killed server left running are
-re-queued once, or failed if they were already retried (``JobStore.recover_interrupted``).
+A job always ends terminal: exceptions fail it with the reason (a failed database write
+too: the lane catches per job and keeps going), a cancel or the deadline is seen at the
+backend's next ``ctx.progress()``, and a watchdog fails a job that ignores its deadline and
+gives the lane a fresh thread, restarts a lane whose thread died, and retries recording a
+failure the database refused. At startup, jobs a killed server left running are re-queued
+once, or failed if they were already retried (``JobStore.recover_interrupted``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import queue
+import sqlite3
 import threading
 import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from ai_server import device
+from ai_server import device, retention
 from ai_server.backends import BACKENDS, CPU_LANE, DEVICE_LANE, BackendRegistry
 from ai_server.backends.base import BackendError, JobCancelled, JobContext, JobTimedOut
 from ai_server.config import DEFAULT_MAX_FACES, ServerConfig
@@ -72,12 +76,21 @@ class Lane:
                     self.queue.put(item)  # not ours any more: leave it for the new thread
                 return
             kind, value = item
-            if kind == "warm-up":
-                self.manager.warm_up(self)
-            elif kind == "preload":
-                self.manager.preload(value, self)
-            else:
-                self.manager.run_job(value, self, generation)
+            try:
+                if kind == "warm-up":
+                    self.manager.warm_up(self)
+                elif kind == "preload":
+                    self.manager.preload(value, self)
+                else:
+                    self.manager.run_job(value, self, generation)
+            except Exception as exc:  # never let one job end the lane
+                log.exception("lane %s: %s %s failed", self.name, kind, value)
+                if kind == "job":
+                    if generation == self.generation:
+                        self.running = None
+                    self.manager.fail_unfinished(
+                        value, f"internal error: {type(exc).__name__}: {exc}"
+                    )
 
 
 class JobManager:
@@ -87,9 +100,11 @@ class JobManager:
         self.registry = registry
         self.lanes = {CPU_LANE: Lane(CPU_LANE, self), DEVICE_LANE: Lane(DEVICE_LANE, self)}
         self._lock = threading.Lock()  # claim vs cancel
-        self._changed = threading.Condition()  # notified whenever a job becomes terminal
+        self.changes = Changes()  # notified whenever a job becomes terminal
         self._stopping = threading.Event()
         self._watchdog: threading.Thread | None = None
+        self._unrecorded: dict[str, str] = {}  # job id -> failure the database refused
+        self._next_sweep = 0.0
 
     # ------------------------------------------------------------ life cycle
 
@@ -101,6 +116,7 @@ class JobManager:
                 len(requeued),
                 len(failed),
             )
+        self.sweep()
         for lane in self.lanes.values():
             lane.start()
         self.lanes[CPU_LANE].queue.put(("warm-up", None))
@@ -135,31 +151,15 @@ class JobManager:
             return
         self.lane_for(backend).queue.put(("job", job_id))
 
-    def submit(
-        self,
-        *,
-        job_id: str,
-        kind: str,
-        backend: str,
-        prompt: str | None,
-        seed: int,
-        size_mm: float,
-        params: dict,
-        input_image: str | None = None,
-    ) -> Job:
-        """Record the job and queue it, or fail it at once when its backend cannot run."""
-        unavailable = self._unavailable_reason(backend)
+    def submit(self, *, job_id: str, backend: str, unavailable: str | None, **fields) -> Job:
+        """Record the job (``fields`` as ``JobStore.create`` takes them) and queue it, or fail
+        it at once when its backend cannot run (``unavailable``: why, from unavailable_reason)."""
         job = self.store.create(
             job_id=job_id,
-            kind=kind,
             backend=backend,
-            prompt=prompt,
-            seed=seed,
-            size_mm=size_mm,
-            params=params,
-            input_image=input_image,
             status=FAILED if unavailable else "queued",
             error=unavailable,
+            **fields,
         )
         if unavailable:
             self._notify()
@@ -167,12 +167,20 @@ class JobManager:
             self._enqueue(job.id, backend)
         return job
 
-    def _unavailable_reason(self, backend: str) -> str | None:
+    def unavailable_reason(self, backend: str) -> str | None:
+        """Why the backend cannot run now (None: it can). Never raises: a broken install
+        (an ImportError in the check) is a reason too."""
         try:
             available, reason = self.registry.get(backend).availability()
         except BackendError as exc:
             return str(exc)
+        except Exception as exc:
+            log.warning("availability check of %s failed: %r", backend, exc)
+            return f"backend '{backend}' cannot run here: {type(exc).__name__}: {exc}"
         return None if available else reason
+
+    def queue_full(self) -> bool:
+        return self.store.count("queued") >= self.config.max_queued
 
     def cancel(self, job_id: str) -> tuple[str, Job | None]:
         """-> ("cancelled" | "cancelling" | "finished" | "missing", job)."""
@@ -190,20 +198,22 @@ class JobManager:
                 return "cancelling", job
             return "finished", job
 
-    def wait_terminal(self, job_id: str, timeout_s: float) -> Job | None:
-        """The job once terminal, or as it is after timeout_s (long-polling)."""
+    async def wait_terminal(self, job_id: str, timeout_s: float) -> Job | None:
+        """The job once terminal, or as it is after timeout_s (long-polling). Awaits on the
+        event loop: a waiting request holds no thread (database reads borrow one briefly)."""
+        from starlette.concurrency import run_in_threadpool
+
         end = time.monotonic() + timeout_s
-        with self._changed:
-            while True:
-                job = self.store.get(job_id)
-                remaining = end - time.monotonic()
-                if job is None or job.terminal or remaining <= 0 or self._stopping.is_set():
-                    return job
-                self._changed.wait(remaining)
+        while True:
+            seen = self.changes.seen()
+            job = await run_in_threadpool(self.store.get, job_id)
+            remaining = end - time.monotonic()
+            if job is None or job.terminal or remaining <= 0 or self._stopping.is_set():
+                return job
+            await self.changes.wait(seen, remaining)
 
     def _notify(self) -> None:
-        with self._changed:
-            self._changed.notify_all()
+        self.changes.notify()
 
     def queue_info(self) -> dict:
         queued = dict.fromkeys(self.lanes, 0)
@@ -277,8 +287,25 @@ class JobManager:
         finally:
             if generation == lane.generation:
                 lane.running = None
-        if self.store.finish(job_id, status, error=error, result=result, stage=status):
-            log.info("job %s %s%s", job_id, status, f": {error}" if error else "")
+        try:
+            if self.store.finish(job_id, status, error=error, result=result, stage=status):
+                log.info("job %s %s%s", job_id, status, f": {error}" if error else "")
+        except sqlite3.Error as exc:
+            log.error("job %s: could not record %s: %s", job_id, status, exc)
+            self.fail_unfinished(
+                job_id, f"the server could not record the job's {status} result: {exc}"
+            )
+        self._notify()
+
+    def fail_unfinished(self, job_id: str, error: str) -> None:
+        """Fail a job the worker could not see through; if the database refuses even that,
+        the watchdog tries again until it takes (a job never stays running)."""
+        try:
+            self.store.fail(job_id, error)
+            self._unrecorded.pop(job_id, None)
+        except sqlite3.Error as exc:
+            log.error("job %s: could not record its failure either: %s", job_id, exc)
+            self._unrecorded[job_id] = error
         self._notify()
 
     def _context(self, job: Job, running: _Running) -> JobContext:
@@ -368,18 +395,92 @@ class JobManager:
     # ------------------------------------------------------------ watchdog
 
     def _watch(self) -> None:
-        """Fail a job that ignores its deadline (stuck outside ctx.progress) and replace its thread."""
         while not self._stopping.wait(0.5):
-            for lane in self.lanes.values():
-                running = lane.running
-                if running is None or time.monotonic() < running.deadline + WATCHDOG_GRACE_S:
-                    continue
-                running.cancel.set()
-                error = (
-                    f"timed out after {self.config.job_timeout_s:g} s "
-                    "(the backend did not stop; its worker thread was replaced)"
-                )
-                if self.store.finish(running.job_id, FAILED, error=error, stage=FAILED):
-                    log.error("job %s: %s", running.job_id, error)
+            try:
+                self.check_lanes()
+                if time.monotonic() >= self._next_sweep:
+                    self.sweep()
+            except Exception:  # the watchdog itself must outlive anything it meets
+                log.exception("watchdog")
+
+    def sweep(self) -> None:
+        self._next_sweep = time.monotonic() + retention.SWEEP_INTERVAL_S
+        try:
+            retention.sweep(self.store, self.config.keep_days, self.config.keep_mb)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("retention sweep failed: %s", exc)
+
+    def check_lanes(self) -> None:
+        """Restart a lane whose thread died; fail a job that ignores its deadline (stuck outside
+        ctx.progress) and replace its thread; retry failures the database refused."""
+        for job_id, error in list(self._unrecorded.items()):
+            self.fail_unfinished(job_id, error)
+        for lane in self.lanes.values():
+            running = lane.running
+            if self._stopping.is_set():
+                return
+            if lane.thread is not None and not lane.thread.is_alive():
+                log.error("lane %s: its worker thread died; starting a new one", lane.name)
+                if running is not None:
+                    self.fail_unfinished(
+                        running.job_id, "the worker thread stopped unexpectedly; it was restarted"
+                    )
+                lane.start()
+                continue
+            if running is None or time.monotonic() < running.deadline + WATCHDOG_GRACE_S:
+                continue
+            running.cancel.set()
+            error = (
+                f"timed out after {self.config.job_timeout_s:g} s "
+                "(the backend did not stop; its worker thread was replaced)"
+            )
+            # Only a job still running is failed, and only then is its thread given up: a job
+            # that just ended on its own leaves a healthy thread, maybe already on the next job.
+            if lane.running is running and self.store.finish(
+                running.job_id, FAILED, error=error, stage=FAILED
+            ):
+                log.error("job %s: %s", running.job_id, error)
                 self._notify()
                 lane.start()  # a new thread; the stuck one exits when (if) its backend returns
+
+
+class Changes:
+    """A signal raised whenever a job ends. Async waiters (long-polls) hold no thread; the
+    worker threads raise it through each waiter's event loop."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._count = 0
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = []
+
+    def seen(self) -> int:
+        return self._count
+
+    def notify(self) -> None:
+        with self._lock:
+            self._count += 1
+            waiters, self._waiters = self._waiters, []
+        for loop, future in waiters:
+            with contextlib.suppress(RuntimeError):  # its loop has closed: nobody waits
+                loop.call_soon_threadsafe(_resolve, future)
+
+    async def wait(self, seen: int, timeout_s: float) -> None:
+        """Until a job ends after ``seen`` (a ``seen()`` value), or timeout_s."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        with self._lock:
+            if self._count != seen:
+                return
+            self._waiters.append((loop, future))
+        try:
+            await asyncio.wait_for(future, timeout_s)
+        except TimeoutError:
+            pass
+        finally:
+            with self._lock, contextlib.suppress(ValueError):
+                self._waiters.remove((loop, future))
+
+
+def _resolve(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)

@@ -75,8 +75,6 @@ class ServerProcess:
             str(self.port),
         ]
         cmd += ["--data-dir", str(self.data_dir)]
-        if self.token:
-            cmd += ["--token", self.token]
         return cmd + self.extra_args
 
     def start(self) -> ServerProcess:
@@ -85,6 +83,8 @@ class ServerProcess:
         env.update(HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
         env.setdefault("HF_HOME", str(self.data_dir.parent / f"{self.data_dir.name}-hf-home"))
         env.pop("AURA_SERVER_TOKEN", None)
+        if self.token:  # the environment, not the command line (where `ps` shows it)
+            env["AURA_SERVER_TOKEN"] = self.token
         env.update(self.env)
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(

@@ -167,3 +167,27 @@ def test_obj_is_millimetres_and_reads_back(tmp_path):
     loaded = trimesh.load(path, force="mesh")
     assert loaded.is_watertight and len(loaded.faces) == len(mesh.faces)
     assert max(loaded.extents) == pytest.approx(17.3, abs=1e-4)
+
+
+def test_the_server_reuses_the_add_ons_mesh_helpers_without_blender():
+    # one copy of topology and signed volume (aura_addon.geometry), importable with no bpy
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ai_server.cleanup as c, aura_addon.geometry.topology as t;"
+        "assert c.triangle_topology is t.triangle_topology;"
+        "assert 'bpy' not in sys.modules, 'bpy was imported'"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    box = trimesh.creation.box([1, 2, 3])
+    two = trimesh.util.concatenate([box, box.copy().apply_translation([5, 0, 0])])
+    from aura_addon.geometry.topology import triangle_topology
+
+    facts = triangle_topology(two.faces, len(two.vertices))
+    assert facts.solid and facts.bodies == two.body_count == 2
+    opened = triangle_topology(box.faces[1:], len(box.vertices))
+    assert not opened.watertight and opened.bodies == 1
+    flipped = triangle_topology(np.vstack([box.faces[:1, ::-1], box.faces[1:]]), 8)
+    assert flipped.watertight and not flipped.consistent

@@ -132,13 +132,16 @@ def test_bad_url_is_refused():
 
 def test_token_server(tmp_path):
     """The start helper with a configured command: a server that demands a token."""
-    command = [default_server_python(), "-m", "ai_server", "serve", "--token", "s3cret"]
+    token = "s3cret-s3cret-s3cret"  # the server refuses tokens under 16 characters
+    (tmp_path / "token").write_text(token)
+    command = [default_server_python(), "-m", "ai_server", "serve"]
+    command += ["--token-file", str(tmp_path / "token")]
     with LocalServer(data_dir=tmp_path / "data", command=command) as local:
         assert AuraClient(local.url).health()["status"] == "ok"  # health is open
         with pytest.raises(ServerError) as refused:
             AuraClient(local.url).jobs()
         assert refused.value.status == 401
-        assert AuraClient(local.url, token="s3cret").jobs() == []
+        assert AuraClient(local.url, token=token).jobs() == []
         process = local.process
     assert process.poll() is not None  # stopped with the context
     with pytest.raises(ServerUnreachable):

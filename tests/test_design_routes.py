@@ -118,6 +118,8 @@ class FakeLLM:
             return 200, completion("A lovely ring: {size: seven, metal: 'gold', gem: oval")
         if self.mode == "schema":
             return 200, completion(json.dumps({**LLM_SPEC, "metal": "unobtainium"}))
+        if self.mode == "deep":  # nested past Python's recursion limit
+            return 200, completion('{"spec": ' + '{"a": ' * 3000 + "1" + "}" * 3001)
         if self.mode == "http_error":  # a careless server that echoes the credentials
             return 401, {"error": {"message": f"invalid credentials: {authorization}"}}
         raise AssertionError(self.mode)
@@ -317,6 +319,7 @@ def test_a_server_without_json_mode_is_asked_again_without_it(llm_server, fake_l
         ("invalid_json", "no JSON object"),
         ("schema", "metal: 'unobtainium' is not allowed"),
         ("http_error", "HTTP 401"),
+        ("deep", "nested too deeply"),
     ],
 )
 def test_a_bad_answer_falls_back_to_the_rules(llm_server, fake_llm, mode, reason):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import statistics
 import threading
 import time
@@ -200,8 +201,9 @@ def test_malformed_json(server):
         "/v1/jobs", content=b'{"prompt": "a heart",', headers={"Content-Type": "application/json"}
     )
     assert_error(response, 400, "not valid JSON")
-    assert_error(server.post("/v1/jobs", content=b"[1, 2]"), 422, "JSON object")
-    assert_error(server.post("/v1/jobs", content=b""), 422, "JSON object")
+    json_type = {"Content-Type": "application/json"}
+    assert_error(server.post("/v1/jobs", content=b"[1, 2]", headers=json_type), 422, "JSON object")
+    assert_error(server.post("/v1/jobs", content=b"", headers=json_type), 422, "JSON object")
 
 
 def test_unknown_backend(server):
@@ -280,7 +282,8 @@ def test_bad_images(server):
 
 def test_oversized_bodies(server):
     too_big = b'{"prompt": "' + b"x" * (17 * 2**20) + b'"}'
-    assert_error(server.post("/v1/jobs", content=too_big), 413, "request body")
+    json_type = {"Content-Type": "application/json"}
+    assert_error(server.post("/v1/jobs", content=too_big, headers=json_type), 413, "request body")
 
     def chunks():  # no Content-Length: the server counts as it reads
         yield b'{"prompt": "'
@@ -288,7 +291,7 @@ def test_oversized_bodies(server):
             yield b"x" * 2**20
         yield b'"}'
 
-    assert_error(server.post("/v1/jobs", content=chunks()), 413, "request body")
+    assert_error(server.post("/v1/jobs", content=chunks(), headers=json_type), 413, "request body")
 
 
 def test_image_upload_is_accepted(server):
@@ -329,3 +332,83 @@ def test_bogus_ids_and_routes(server):
     assert_error(server.get("/v1/jobs", params={"status": "sleeping"}), 422, "status")
     job_id = server.wait_job(server.submit(prompt="a knot"))["id"]
     assert_error(server.get(f"/v1/jobs/{job_id}/concepts/0.png"), 404, "no concept image")
+
+
+# ---------------------------------------------------------------- input that used to be a 500
+
+
+def test_deep_json_long_numbers_and_infinity_are_errors_naming_the_field(server):
+    json_type = {"Content-Type": "application/json"}
+    deep = b'{"prompt": "a", "params": {"x": ' + b"[" * 50_000 + b"]" * 50_000 + b"}}"
+    assert_error(server.post("/v1/jobs", content=deep, headers=json_type), 400, "nested")
+    nested = b'{"prompt": "a", "params": {"x": ' + b"[" * 100 + b"]" * 100 + b"}}"
+    assert_error(server.post("/v1/jobs", content=nested, headers=json_type), 422, "params.x")
+    seed = b'{"prompt": "a", "seed": ' + b"7" * 5000 + b"}"
+    assert_error(server.post("/v1/jobs", content=seed, headers=json_type), 422, "seed", "5000")
+    for value in (b"Infinity", b"-Infinity", b"NaN", b"1e999"):
+        body = b'{"prompt": "a heart", "params": {"grain": ' + value + b"}}"
+        response = server.post("/v1/jobs", content=body, headers=json_type)
+        assert_error(response, 422, "params.grain", "finite")
+    spec = b'{"spec": {"gem": {"carat": NaN}}, "instruction": "bigger"}'
+    assert_error(server.post("/v1/refine", content=spec, headers=json_type), 422, "spec.gem.carat")
+    assert server.get("/v1/jobs", params={"limit": 500}).status_code == 200  # history intact
+
+
+def test_an_upload_is_kept_only_for_a_job_that_will_run(server):
+    # no weights here: image-to-3d fails at once, and its upload must not stay behind
+    response = server.post("/v1/jobs", json={"backend": "image-to-3d", "image": png_base64()})
+    assert response.status_code == 202 and response.json()["status"] == "failed"
+    assert not (server.data_dir / "jobs" / response.json()["id"]).exists()
+
+
+def test_one_image_size_limit_checked_at_upload(server):
+    buffer = io.BytesIO()
+    Image.new("1", (7000, 7000)).save(buffer, format="PNG")  # 49 Mpx, a small file
+    image = base64.b64encode(buffer.getvalue()).decode()
+    response = server.post("/v1/jobs", json={"backend": "image-to-3d", "image": image})
+    assert_error(response, 413, "7000x7000", "40 Mpx")
+
+
+def test_an_import_error_in_an_availability_check_is_a_failed_job(tmp_path):
+    # a broken install: importing rembg raises (the image-to-3d check looks for its model)
+    broken = tmp_path / "broken"
+    (broken / "rembg").mkdir(parents=True)
+    (broken / "rembg" / "__init__.py").write_text("raise ImportError('rembg is broken here')\n")
+    env = {"PYTHONPATH": os.pathsep.join([str(broken), os.environ.get("PYTHONPATH", "")])}
+    with ServerProcess(tmp_path / "data", env=env) as server:
+        response = server.post("/v1/jobs", json={"backend": "image-to-3d", "image": png_base64()})
+        assert response.status_code == 202, response.text
+        job = server.get(f"/v1/jobs/{response.json()['id']}").json()
+        assert job["status"] == "failed" and "ImportError" in job["error"]
+        assert "rembg is broken here" in job["error"]
+        assert not (server.data_dir / "jobs" / job["id"]).exists()
+        info = server.get("/v1/status").json()["backends"]["image-to-3d"]
+        assert info["available"] is False and "rembg is broken here" in info["reason"]
+
+
+def test_long_polls_hold_no_request_threads(server):
+    running = server.submit(**SLOW)
+    waiting = server.submit(prompt="a moon")  # queued behind it: stays unfinished a while
+    server.wait_job(running, statuses={"running"})
+    answers: list[int] = []
+
+    def poll() -> None:
+        with httpx.Client(base_url=server.base_url, timeout=60) as http:
+            answers.append(http.get(f"/v1/jobs/{waiting}", params={"wait": 30}).status_code)
+
+    pollers = [threading.Thread(target=poll) for _ in range(45)]
+    for thread in pollers:
+        thread.start()
+    time.sleep(1.0)  # let them all arrive and wait
+    try:
+        # with a thread per waiting poll, 45 exhaust the pool (40) and this waits ~30 s
+        listed = httpx.get(f"{server.base_url}/v1/jobs", timeout=10.0)
+        assert listed.status_code == 200
+        other = httpx.get(f"{server.base_url}/v1/jobs/{running}", timeout=10.0)
+        assert other.status_code == 200
+    finally:
+        for job_id in (waiting, running):
+            server.post(f"/v1/jobs/{job_id}/cancel")
+        for thread in pollers:
+            thread.join(60)
+    assert answers == [200] * 45

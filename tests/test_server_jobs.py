@@ -9,6 +9,7 @@ import httpx
 
 from tests.server_process import REPO_ROOT, ServerProcess
 
+TOKEN = "correct-horse-battery-staple"
 SLOW = {"prompt": "a pebble", "params": {"resolution": 200}}  # about a second of real work
 
 
@@ -76,7 +77,7 @@ def test_timeout_fails_the_job_and_the_server_keeps_serving(tmp_path):
 
 
 def test_token_is_required_on_every_route_but_health(tmp_path):
-    with ServerProcess(tmp_path / "data", token="s3cret") as server:
+    with ServerProcess(tmp_path / "data", token=TOKEN) as server:
         url = server.base_url
         assert httpx.get(f"{url}/v1/health").status_code == 200
         for method, path in [
@@ -85,7 +86,7 @@ def test_token_is_required_on_every_route_but_health(tmp_path):
             ("POST", "/v1/jobs"),
             ("GET", "/docs"),
         ]:
-            for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret"}):
+            for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
                 response = httpx.request(
                     method, f"{url}{path}", headers=headers, json={"prompt": "a heart"}
                 )

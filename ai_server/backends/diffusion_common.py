@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -63,7 +62,7 @@ def read_params(specs: tuple[Param, ...], params: dict | None) -> dict[str, Any]
 # ----------------------------------------------------------------------------- loading
 
 
-class OnDemandPipeline:
+class OnDemandPipeline(models.LazyModel):
     """One diffusers pipeline, loaded on first use and then kept (warm) for the server's life.
 
     ``from_pretrained`` always runs with ``local_files_only=True``: a missing model is a
@@ -71,28 +70,8 @@ class OnDemandPipeline:
     """
 
     def __init__(self, entry_key: str, overrides: dict[str, str], loader: Callable[..., Any]):
-        self.entry = models.ENTRIES_BY_KEY[entry_key]
-        self.model = models.model_value(entry_key, overrides)
+        super().__init__(entry_key, overrides)
         self._loader = loader  # e.g. ShapEPipeline.from_pretrained
-        self._pipe = None
-        self._lock = threading.Lock()
-
-    @property
-    def loaded(self) -> bool:
-        return self._pipe is not None
-
-    def present(self) -> bool:
-        return models.is_present(self.entry, self.model)
-
-    def missing_message(self) -> str:
-        return models.missing_message(self.entry, self.model)
-
-    def get(self):
-        """The pipeline on the compute device; loads it the first time."""
-        with self._lock:
-            if self._pipe is None:
-                self._pipe = self._load()
-            return self._pipe
 
     def _load(self):
         if not self.present():
@@ -211,6 +190,34 @@ SHAP_E_PARAMS = (
     Param("steps", int, 64, 1, 1000, "diffusion steps"),
     Param("grid_size", int, 128, 16, 256, "marching-cubes grid resolution"),
 )
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage of a job: what it is doing (for an out-of-memory message), its name, and the
+    share of the progress bar it spans."""
+
+    doing: str
+    name: str
+    start: float
+    end: float
+
+
+def shap_e_mesh(pipe, condition, settings: dict, ctx: JobContext, stage: Stage) -> trimesh.Trimesh:
+    """Shap-E, text- or image-conditioned: diffusion to a latent, then the renderer's mesh
+    decoder."""
+    start, end = stage.start, stage.end
+    with out_of_memory_as_error(stage.doing), inference():
+        with step_progress(pipe, ctx, stage.name, start, end):
+            latents = pipe(
+                condition,
+                num_inference_steps=settings["steps"],
+                guidance_scale=settings["guidance"],
+                generator=generator(ctx.seed),
+                output_type="latent",
+            ).images
+        ctx.progress(end, "decoding")
+        return decode_shap_e_mesh(pipe, latents[0], settings["grid_size"])
 
 
 def decode_shap_e_mesh(pipe, latent, grid_size: int) -> trimesh.Trimesh:

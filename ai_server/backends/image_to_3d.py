@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 TEXT2IMAGE_KEY = "image-to-3d.text2image"
 IMG2MESH_KEY = "image-to-3d.img2mesh"
-REMBG_KEY = "image-to-3d.rembg"
 
 # Turns a motif prompt into the kind of picture image -> 3D models read best.
 PRODUCT_SHOT_SUFFIX = (
@@ -49,6 +48,7 @@ TEXT2IMAGE_END = 0.3
 BACKGROUND_END = 0.35
 IMAGE_TO_3D_END = 0.8
 DECODING_END = 0.9
+TO_3D = common.Stage("turning the image into 3D", "image-to-3d", BACKGROUND_END, IMAGE_TO_3D_END)
 
 
 def _load_text2image(model: str, **kwargs):
@@ -130,18 +130,7 @@ class ImageTo3DBackend(Backend):
         (ctx.work_dir / "image_to_3d.json").write_text(json.dumps(record, indent=2))
         ctx.info.update(record)  # the worker puts these in the job's result
 
-        pipe = self.img2mesh.get()
-        with common.out_of_memory_as_error("turning the image into 3D"), common.inference():
-            with common.step_progress(pipe, ctx, "image-to-3d", BACKGROUND_END, IMAGE_TO_3D_END):
-                latents = pipe(
-                    prepared.image,
-                    num_inference_steps=settings["steps"],
-                    guidance_scale=settings["guidance"],
-                    generator=common.generator(ctx.seed),
-                    output_type="latent",
-                ).images
-            ctx.progress(IMAGE_TO_3D_END, "decoding")
-            mesh = common.decode_shap_e_mesh(pipe, latents[0], settings["grid_size"])
+        mesh = common.shap_e_mesh(self.img2mesh.get(), prepared.image, settings, ctx, TO_3D)
         ctx.progress(DECODING_END, "decoding")
         return mesh
 

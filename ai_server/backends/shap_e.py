@@ -23,6 +23,7 @@ PARAMS = common.SHAP_E_PARAMS + (
 # Share of the job's progress bar for each stage (cleanup, run by the worker, follows).
 DIFFUSION_END = 0.8
 DECODING_END = 0.9
+TEXT_TO_3D = common.Stage("generating with Shap-E", "text-to-3d", 0.0, DIFFUSION_END)
 
 
 def _load_shap_e(model: str, **kwargs):
@@ -60,18 +61,7 @@ class ShapEBackend(Backend):
         if not ctx.prompt:
             raise BackendError("backend 'shap-e' needs a text prompt")
         settings = common.read_params(PARAMS, ctx.params)
-        pipe = self.pipeline.get()
-        with common.out_of_memory_as_error("generating with Shap-E"), common.inference():
-            with common.step_progress(pipe, ctx, "text-to-3d", 0.0, DIFFUSION_END):
-                latents = pipe(
-                    ctx.prompt,
-                    num_inference_steps=settings["steps"],
-                    guidance_scale=settings["guidance"],
-                    generator=common.generator(ctx.seed),
-                    output_type="latent",
-                ).images
-            ctx.progress(DIFFUSION_END, "decoding")
-            mesh = common.decode_shap_e_mesh(pipe, latents[0], settings["grid_size"])
+        mesh = common.shap_e_mesh(self.pipeline.get(), ctx.prompt, settings, ctx, TEXT_TO_3D)
         ctx.progress(DECODING_END, "decoding")
         ctx.info.update(model=self.pipeline.model, **settings)
         return mesh

@@ -1,17 +1,24 @@
-"""Mesh topology in numpy, read straight from a Blender mesh's arrays: faces per edge, shells,
-closed solid or not.
+"""Mesh topology in numpy: faces per edge, shells, closed solid or not — read straight from a
+Blender mesh's arrays, or from a plain triangle array (the AI server's cleanup uses that one).
 
 The bmesh way (walking every edge and face in Python) cost a fifth of a second per check on
 a 50k-face motif ring; these take milliseconds, which is what a size run needs.
+
+No bpy at import: the server imports this module outside Blender; the functions taking a
+Blender mesh load the scene helpers when called.
 """
 
 from __future__ import annotations
 
-import bpy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .meshdata import signed_volume
-from .scene import mesh_array, mesh_arrays
+
+if TYPE_CHECKING:
+    import bpy
 
 
 def _ints(collection, attr: str) -> np.ndarray:
@@ -22,6 +29,8 @@ def _ints(collection, attr: str) -> np.ndarray:
 
 def faces_per_edge(mesh: bpy.types.Mesh) -> np.ndarray:
     """How many faces use each edge: 2 everywhere on a closed manifold surface."""
+    from .scene import mesh_array
+
     return np.bincount(mesh_array(mesh, ".corner_edge"), minlength=len(mesh.edges))
 
 
@@ -54,6 +63,8 @@ def shells(mesh: bpy.types.Mesh) -> int:
     n_faces = len(mesh.polygons)
     if n_faces == 0:
         return 0
+    from .scene import mesh_array
+
     starts, totals = _ints(mesh.polygons, "loop_start"), _ints(mesh.polygons, "loop_total")
     order = np.argsort(starts, kind="stable")  # a face's loops are contiguous, in start order
     face_of_loop = np.repeat(order, totals[order])
@@ -67,6 +78,38 @@ def shells(mesh: bpy.types.Mesh) -> int:
 
 def is_closed_solid(mesh: bpy.types.Mesh) -> bool:
     """Faces, every edge shared by exactly two, and a positive volume (outward normals)."""
+    from .scene import mesh_arrays
+
     if len(mesh.polygons) == 0 or non_manifold_edges(mesh):
         return False
     return signed_volume(*mesh_arrays(mesh)) > 0
+
+
+@dataclass(frozen=True)
+class TriangleTopology:
+    """Edge facts of a triangle array (no Blender mesh needed)."""
+
+    watertight: bool  # every edge shared by exactly two faces
+    consistent: bool  # ... traversed once in each direction: outward/inward is well defined
+    bodies: int  # connected pieces
+
+    @property
+    def solid(self) -> bool:
+        return self.watertight and self.consistent
+
+
+def triangle_topology(tris: np.ndarray, vertex_count: int) -> TriangleTopology:
+    """Watertight, consistently wound, and how many bodies, from (m, 3) vertex indices."""
+    tris = np.asarray(tris, dtype=np.int64)
+    if len(tris) == 0:
+        return TriangleTopology(False, False, 0)
+    start, end = tris.ravel(), tris[:, [1, 2, 0]].ravel()
+    undirected = np.minimum(start, end) * vertex_count + np.maximum(start, end)
+    _keys, counts = np.unique(undirected, return_counts=True)
+    directed = start * vertex_count + end
+    labels = components(vertex_count, start, end)
+    return TriangleTopology(
+        watertight=bool(np.all(counts == 2)),
+        consistent=len(np.unique(directed)) == len(directed),
+        bodies=int(np.unique(labels[np.unique(tris)]).size),
+    )
