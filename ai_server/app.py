@@ -71,10 +71,18 @@ class ConceptsRequest(BaseModel):
     params: dict = Field(default_factory=dict)
 
 
+def _job_manager(config: ServerConfig, store: JobStore, registry: BackendRegistry) -> JobManager:
+    if config.broker:
+        from ai_server.fleet.dispatcher import FleetJobManager  # celery only in fleet mode
+
+        return FleetJobManager(config, store, registry)
+    return JobManager(config, store, registry)
+
+
 def create_app(config: ServerConfig) -> FastAPI:
     store = JobStore(config.db_path, config.jobs_dir)
     registry = BackendRegistry(config)
-    manager = JobManager(config, store, registry)
+    manager = _job_manager(config, store, registry)
     started_at = time.time()
 
     @asynccontextmanager
@@ -121,6 +129,7 @@ def create_app(config: ServerConfig) -> FastAPI:
             "device": device.detect(),
             "backends": {name: registry.describe(name) for name in BACKENDS},
             "queue": manager.queue_info(),
+            "fleet": manager.fleet_info(),
             "jobs": store.counts(),
             "job_timeout_s": config.job_timeout_s,
             "data_dir": str(config.data_dir),

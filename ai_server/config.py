@@ -55,6 +55,7 @@ class ServerConfig:
     llm_url: str | None = None
     llm_model: str | None = None
     llm_timeout_s: float | None = None
+    broker: str | None = None  # redis://... : fleet mode (jobs run on Celery workers)
 
     @property
     def db_path(self) -> Path:
