@@ -93,8 +93,7 @@ class FleetWorker:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ai_server", "worker", "--broker", self.broker_url,
-             "--name", self.name, "--backends", *self.backends],
+            self.command(),
             cwd=REPO_ROOT, env=env, stdout=open(self.log_path, "ab"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -107,6 +106,10 @@ class FleetWorker:
                 return self
             time.sleep(0.1)
         raise RuntimeError(f"worker {self.name} did not start: {self.log()}")
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "ai_server", "worker", "--broker", self.broker_url,
+                "--name", self.name, "--backends", *self.backends]  # fmt: skip
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""

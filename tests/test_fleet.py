@@ -4,12 +4,18 @@ workers as real processes on loopback. Jobs must never be lost or run twice, wha
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
 
+from tests import stl_tools
 from tests.fleet_processes import FleetWorker, RedisProcess
-from tests.server_process import ServerProcess
+from tests.server_process import REPO_ROOT, ServerProcess
+
+BATCH = REPO_ROOT / "scripts" / "aura_batch.py"
 
 SLOW = {"prompt": "a pebble", "params": {"resolution": 320}}  # a few seconds of real work
 
@@ -126,13 +132,70 @@ def test_cancel_reaches_queued_and_running_jobs(redis_server, fleet_server, tmp_
 
 
 def test_worker_command_names_a_bad_broker_url():
-    import subprocess
-    import sys
-
-    from tests.server_process import REPO_ROOT
-
     done = subprocess.run(
         [sys.executable, "-m", "ai_server", "worker", "--broker", "http://localhost:6379"],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 2 and "not a Redis URL" in done.stderr
+
+
+class BuildWorker(FleetWorker):
+    """`aura_batch.py --worker`: a build worker (bpy) on the fleet's build queue."""
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            str(BATCH),
+            "--worker",
+            "--broker",
+            self.broker_url,
+            "--name",
+            self.name,
+        ]
+
+
+def test_batch_across_two_build_workers_matches_the_local_run(redis_server, tmp_path):
+    designs = [
+        {"name": "solitaire", "spec": {"gem": {"cut": "round", "carat": 1.0}}},
+        {"name": "oval-bezel", "spec": {"gem": {"cut": "oval", "carat": 0.7},
+                                        "setting": {"type": "bezel"}, "metal": "platinum_950"}},
+        {"name": "band", "spec": {"gem": None, "setting": {"type": "none"},
+                                  "shank": {"profile": "flat", "width_mm": 4.0}}},
+        {"name": "rose", "spec": {"gem": None, "setting": {"type": "none"},
+                                  "motif": {"prompt": "a rose", "size_mm": 10}}},
+    ]  # fmt: skip
+    batch = tmp_path / "four.jsonl"
+    batch.write_text("\n".join(json.dumps(d) for d in designs), encoding="utf-8")
+    common = ["--batch", batch, "--size-run", "US:5-10:0.5", "--no-autostart"]
+    with ServerProcess(tmp_path / "motifs") as server:
+        common += ["--server", server.base_url]
+        local = _batch(*common, "--out", tmp_path / "local", "--report", tmp_path / "local.json")
+        assert local.returncode == 0, local.stderr[-3000:]
+        a, b = (BuildWorker(redis_server.url, n, log_dir=tmp_path) for n in ("build-a", "build-b"))
+        with a, b:
+            fleet = _batch(*common, "--out", tmp_path / "fleet", "--report", tmp_path / "fleet.json",
+                           "--broker", redis_server.url)  # fmt: skip
+    assert fleet.returncode == 0, fleet.stderr[-3000:]
+    local_stls = sorted((tmp_path / "local").glob("*.stl"))
+    assert len(local_stls) == 44
+    assert [p.name for p in sorted((tmp_path / "fleet").glob("*.stl"))] == [
+        p.name for p in local_stls
+    ]
+    for path in local_stls:
+        here, there = stl_tools.load_stl(path), stl_tools.load_stl(tmp_path / "fleet" / path.name)
+        assert there.is_watertight and there.volume == pytest.approx(here.volume, abs=1e-6), (
+            path.name
+        )
+        report = json.loads((tmp_path / "fleet" / path.with_suffix(".json").name).read_text())
+        assert report["files"]["stl"] == str(tmp_path / "fleet" / path.name)
+    summary = json.loads((tmp_path / "fleet.json").read_text())
+    assert summary["exit_code"] == 0 and len(summary["items"]) == 44
+    assert fleet.stdout.count(" g ") >= 44  # the same summary table, one row per ring
+
+
+def _batch(*args) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("AURA_SERVER_URL", "AURA_SERVER_TOKEN")}
+    return subprocess.run(
+        [sys.executable, str(BATCH), *map(str, args)],
+        capture_output=True, text=True, cwd=REPO_ROOT, env=dict(env, HF_HUB_OFFLINE="1"), timeout=600,
+    )  # fmt: skip
