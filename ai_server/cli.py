@@ -115,14 +115,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         type=_broker_url,
         metavar="URL",
-        help="fleet mode: hand jobs to Celery workers over this Redis, e.g. redis://host:6379/0",
+        help="fleet mode: hand jobs to Celery workers over this Redis, e.g. redis://host:6379/0 "
+        f"(or set {BROKER_ENV}, which keeps a password off the command line)",
     )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
     worker = commands.add_parser(
         "worker", help="fleet mode: run jobs from a Redis broker (models load once and stay)"
     )
-    worker.add_argument("--broker", required=True, type=_broker_url, metavar="URL")
+    worker.add_argument(
+        "--broker",
+        default=None,
+        type=_broker_url,
+        metavar="URL",
+        help=f"the Redis (or {BROKER_ENV})",
+    )
     worker.add_argument(
         "--backends",
         nargs="+",
@@ -161,6 +168,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+BROKER_ENV = "AURA_BROKER_URL"
+
+
+def broker_from(value: str | None) -> str | None:
+    """--broker, else $AURA_BROKER_URL (checked the same way), else None."""
+    if value is not None:
+        return value
+    env = os.environ.get(BROKER_ENV)
+    if not env:
+        return None
+    try:
+        return _broker_url(env)
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"{BROKER_ENV}: {exc}") from None
+
+
 def _broker_url(text: str) -> str:
     if not text.startswith(("redis://", "rediss://", "unix://")):
         raise argparse.ArgumentTypeError(
@@ -189,7 +212,7 @@ def serve_config(args: argparse.Namespace) -> ServerConfig:
         llm_url=args.llm_url,
         llm_model=args.llm_model,
         llm_timeout_s=args.llm_timeout,
-        broker=args.broker,
+        broker=broker_from(args.broker),
     )
 
 
@@ -227,12 +250,15 @@ def run_fleet_worker(args: argparse.Namespace) -> int:
     )
     from ai_server.fleet.worker import run_worker, select_device
 
+    broker = broker_from(args.broker)
+    if broker is None:
+        raise UsageError(f"a worker needs a broker: --broker redis://HOST:6379/0 (or {BROKER_ENV})")
     try:
         select_device(args.device)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return run_worker(
-        args.broker,
+        broker,
         list(dict.fromkeys(args.backends)),
         device=args.device,
         models=dict(args.model),

@@ -84,7 +84,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--render-size", help="render size in pixels (default 320)")
     p.add_argument("--render-samples", help="Cycles samples per pixel (default 16)")
     p.add_argument(
-        "--name", help="name for the design (used in file names of size runs); with --worker: its name"
+        "--name",
+        help="name for the design (used in file names of size runs); with --worker: its name",
     )
     p.add_argument("--server", help=f"server URL (default: $AURA_SERVER_URL or {default_url()})")
     p.add_argument("--no-autostart", action="store_true", help="never start a local server")
@@ -93,7 +94,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--broker",
         metavar="URL",
-        help="fleet mode: build the rings on build workers over this Redis (redis://HOST:6379/0)",
+        help="fleet mode: build the rings on build workers over this Redis (redis://HOST:6379/0; "
+        "or set AURA_BROKER_URL)",
     )
     return p
 
@@ -347,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = script_args(sys.argv) if argv is None else argv
     try:
         args = make_parser().parse_args(argv)
+        args.broker = args.broker or os.environ.get("AURA_BROKER_URL") or None
         if args.worker:
             if not args.broker:
                 raise UsageError("--worker needs --broker redis://HOST:6379/0")
