@@ -20,9 +20,9 @@ $(STAMP): requirements.txt
 
 # Independent STL readers used by the tests (Debian packages).
 tools:
-	@command -v admesh >/dev/null && command -v prusa-slicer >/dev/null || \
-	  { (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q admesh prusa-slicer) >/dev/null \
-	    || { echo "make setup: could not install admesh and prusa-slicer (run as root, or install them yourself)"; exit 1; }; }
+	@command -v admesh >/dev/null && command -v prusa-slicer >/dev/null && command -v redis-server >/dev/null || \
+	  { (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q admesh prusa-slicer redis-server) >/dev/null \
+	    || { echo "make setup: could not install admesh, prusa-slicer and redis-server (run as root, or install them yourself)"; exit 1; }; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

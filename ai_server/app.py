@@ -20,10 +20,18 @@ from ai_server.jobs import JobStore
 from ai_server.worker import JobManager
 
 
+def _job_manager(config: ServerConfig, store: JobStore, registry: BackendRegistry) -> JobManager:
+    if config.broker:
+        from ai_server.fleet.dispatcher import FleetJobManager  # celery only in fleet mode
+
+        return FleetJobManager(config, store, registry)
+    return JobManager(config, store, registry)
+
+
 def create_app(config: ServerConfig) -> FastAPI:
     store = JobStore(config.db_path, config.jobs_dir)
     registry = BackendRegistry(config)
-    manager = JobManager(config, store, registry)
+    manager = _job_manager(config, store, registry)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):

@@ -160,7 +160,51 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="LLM request time limit (default 30); the rules answer past it",
     )
+    serve.add_argument(
+        "--broker",
+        default=None,
+        type=_broker_url,
+        metavar="URL",
+        help="fleet mode: hand jobs to Celery workers over this Redis, e.g. redis://host:6379/0 "
+        f"(or set {BROKER_ENV}, which keeps a password off the command line)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+    worker = commands.add_parser(
+        "worker", help="fleet mode: run jobs from a Redis broker (models load once and stay)"
+    )
+    worker.add_argument(
+        "--broker",
+        default=None,
+        type=_broker_url,
+        metavar="URL",
+        help=f"the Redis (or {BROKER_ENV})",
+    )
+    worker.add_argument(
+        "--backends",
+        nargs="+",
+        default=["procedural"],
+        choices=list(BACKENDS),
+        metavar="BACKEND",
+        help="backends to serve; the worker takes jobs from their queues (gpu: shap-e and "
+        "image-to-3d, cpu: procedural)",
+    )
+    worker.add_argument(
+        "--device", default=None, metavar="DEVICE", help="cuda, cuda:N or cpu (default: auto)"
+    )
+    worker.add_argument(
+        "--model",
+        action="append",
+        type=_model_override,
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a model id",
+    )
+    worker.add_argument("--preload", action="store_true", help="load the models before taking jobs")
+    worker.add_argument("--name", default=None, help="worker name (default kind@host:pid)")
+    worker.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
 
     models = commands.add_parser(
         "models", help="list, download or remove model weights (Hugging Face cache)"
@@ -201,6 +245,30 @@ def read_token(args: argparse.Namespace) -> str | None:
     return token
 
 
+BROKER_ENV = "AURA_BROKER_URL"
+
+
+def broker_from(value: str | None) -> str | None:
+    """--broker, else $AURA_BROKER_URL (checked the same way), else None."""
+    if value is not None:
+        return value
+    env = os.environ.get(BROKER_ENV)
+    if not env:
+        return None
+    try:
+        return _broker_url(env)
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"{BROKER_ENV}: {exc}") from None
+
+
+def _broker_url(text: str) -> str:
+    if not text.startswith(("redis://", "rediss://", "unix://")):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a Redis URL; expected redis://HOST:PORT/DB (or rediss://, unix://)"
+        )
+    return text
+
+
 def serve_config(args: argparse.Namespace) -> ServerConfig:
     token = read_token(args)
     if not is_loopback(args.host) and not token:
@@ -224,6 +292,7 @@ def serve_config(args: argparse.Namespace) -> ServerConfig:
         keep_days=args.keep_days,
         keep_mb=args.keep_mb,
         max_queued=args.max_queued,
+        broker=broker_from(args.broker),
     )
 
 
@@ -253,6 +322,32 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_fleet_worker(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    from ai_server.fleet.worker import run_worker, select_device
+
+    broker = broker_from(args.broker)
+    if broker is None:
+        raise UsageError(f"a worker needs a broker: --broker redis://HOST:6379/0 (or {BROKER_ENV})")
+    try:
+        select_device(args.device)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return run_worker(
+        broker,
+        list(dict.fromkeys(args.backends)),
+        device=args.device,
+        models=dict(args.model),
+        preload=args.preload,
+        name=args.name,
+        log_level=args.log_level,
+    )
+
+
 def run_models(args: argparse.Namespace) -> int:
     from ai_server import models  # lazily: it pulls in huggingface_hub
 
@@ -270,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(args)
+        if args.command == "worker":
+            return run_fleet_worker(args)
         return run_models(args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

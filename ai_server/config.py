@@ -68,6 +68,7 @@ class ServerConfig:
     keep_days: float = DEFAULT_KEEP_DAYS
     keep_mb: float = DEFAULT_KEEP_MB
     max_queued: int = DEFAULT_MAX_QUEUED
+    broker: str | None = None  # redis://... : fleet mode (jobs run on Celery workers)
 
     @property
     def public(self) -> bool:

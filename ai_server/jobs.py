@@ -326,6 +326,15 @@ class JobStore:
                 failed.append(row["id"])
         return requeued, failed
 
+    def requeue(self, job_id: str, stage: str) -> bool:
+        """running -> queued, the attempt counted (a fleet worker was lost mid-job)."""
+        cursor = self._execute(
+            "UPDATE jobs SET status = ?, progress = 0, stage = ?, started = NULL"
+            " WHERE id = ? AND status = ?",
+            (QUEUED, stage, job_id, RUNNING),
+        )
+        return cursor.rowcount == 1
+
     def requeue_on_shutdown(self, job_ids: list[str]) -> None:
         """A clean stop is not the job's fault: put it back without counting the attempt, up
         to MAX_CLEAN_STOPS times; the next clean stop fails it with the reason."""

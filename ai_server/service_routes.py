@@ -27,6 +27,7 @@ def status(request: Request):
         "device": device.detect(),
         "backends": {name: state.registry.describe(name) for name in BACKENDS},
         "queue": state.manager.queue_info(),
+        "fleet": state.manager.fleet_info(),
         "jobs": state.store.counts(),
         "job_timeout_s": config.job_timeout_s,
         "retention": {

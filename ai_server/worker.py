@@ -215,6 +215,9 @@ class JobManager:
     def _notify(self) -> None:
         self.changes.notify()
 
+    def fleet_info(self) -> dict | None:
+        return None  # the embedded mode runs every job in this process
+
     def queue_info(self) -> dict:
         queued = dict.fromkeys(self.lanes, 0)
         for _job_id, backend in self.store.queued_ids():
@@ -263,27 +266,8 @@ class JobManager:
             )
             lane.running = running
         ctx = self._context(job, running)
-        status, error, result = FAILED, None, None
         try:
-            backend = self.registry.get(job.backend)
-            if not backend.is_loaded():
-                ctx.progress(0.0, "loading model")
-                backend.load()
-            ctx.progress(0.0, "starting")
-            with self._device_context(lane):
-                if job.kind == "concepts":
-                    result = self._make_concepts(backend, ctx, job)
-                else:
-                    result = self._make_mesh(backend, ctx, job)
-            status = SUCCEEDED
-        except JobTimedOut:
-            error = f"timed out after {self.config.job_timeout_s:g} s"
-        except JobCancelled:
-            status, error = CANCELLED, "cancelled while running"
-        except BackendError as exc:  # includes cleanup's CleanupError
-            error = str(exc)
-        except Exception as exc:
-            error = self._describe_crash(job, exc)
+            status, error, result = execute(self.registry, job, ctx, lane.name)
         finally:
             if generation == lane.generation:
                 lane.running = None
@@ -332,65 +316,6 @@ class JobManager:
             cancel_event=running.cancel,
             on_progress=store_progress,
         )
-
-    @staticmethod
-    def _device_context(lane: Lane):
-        # torch only for the lane that runs torch backends: the procedural lane never imports it
-        return device.inference_mode() if lane.name == DEVICE_LANE else contextlib.nullcontext()
-
-    @staticmethod
-    def _make_mesh(backend, ctx: JobContext, job: Job) -> dict:
-        from ai_server.cleanup import clean_mesh, write_obj  # trimesh: not needed to start serving
-
-        raw = backend.generate(ctx)
-        ctx.progress(0.9, "cleanup")
-        mesh, report = clean_mesh(
-            raw,
-            size_mm=job.size_mm,
-            rotate_x_deg=backend.cleanup_rotation_x_deg,
-            max_faces=job.params.get("max_faces", DEFAULT_MAX_FACES),
-            detect_backdrops=backend.cleanup_backdrops,
-            step=lambda _name: ctx.check_cancelled(),
-        )
-        ctx.progress(0.98, "writing")
-        write_obj(mesh, Path(ctx.work_dir) / "mesh.obj")
-        result = report.as_result()
-        result["mesh_url"] = f"/v1/jobs/{job.id}/mesh.obj"
-        result["info"] = ctx.info
-        return result
-
-    @staticmethod
-    def _make_concepts(backend, ctx: JobContext, job: Job) -> dict:
-        count = int(job.params.get("n", 1))
-        images = backend.concepts(ctx, count)
-        if not images:
-            raise BackendError(f"backend '{job.backend}' returned no images")
-        entries = []
-        for index, image in enumerate(images):
-            image.save(Path(ctx.work_dir) / f"concept_{index}.png")
-            entries.append(
-                {
-                    "index": index,
-                    "url": f"/v1/jobs/{job.id}/concepts/{index}.png",
-                    "ref": f"{job.id}/{index}",
-                    "width": image.width,
-                    "height": image.height,
-                }
-            )
-        return {"images": entries, "count": len(entries), "info": ctx.info}
-
-    @staticmethod
-    def _describe_crash(job: Job, exc: Exception) -> str:
-        if device.is_out_of_memory(exc):
-            device.empty_cache()
-            log.warning("job %s: out of memory in %s", job.id, job.backend)
-            return (
-                f"out of GPU memory in backend '{job.backend}' ({str(exc).splitlines()[0][:200]}); "
-                "the cache was emptied and the server keeps serving - try a smaller request, "
-                "or free GPU memory used by other programs"
-            )
-        log.error("job %s crashed in %s:\n%s", job.id, job.backend, traceback.format_exc())
-        return f"internal error in backend '{job.backend}': {type(exc).__name__}: {exc}"
 
     # ------------------------------------------------------------ watchdog
 
@@ -484,3 +409,89 @@ class Changes:
 def _resolve(future: asyncio.Future) -> None:
     if not future.done():
         future.set_result(None)
+
+
+def execute(registry: BackendRegistry, job: Job, ctx: JobContext, lane_name: str):
+    """Run one job's backend and cleanup -> (status, error, result). Never raises: every
+    failure becomes the job's error (shared by the embedded lanes and the fleet's workers)."""
+    status, error, result = FAILED, None, None
+    try:
+        backend = registry.get(job.backend)
+        if not backend.is_loaded():
+            ctx.progress(0.0, "loading model")
+            backend.load()
+        ctx.progress(0.0, "starting")
+        with _device_context(lane_name):
+            if job.kind == "concepts":
+                result = make_concepts(backend, ctx, job)
+            else:
+                result = make_mesh(backend, ctx, job)
+        status = SUCCEEDED
+    except JobTimedOut:
+        error = f"timed out after {ctx.timeout_s:g} s"
+    except JobCancelled:
+        status, error = CANCELLED, "cancelled while running"
+    except BackendError as exc:  # includes cleanup's CleanupError
+        error = str(exc)
+    except Exception as exc:
+        error = describe_crash(job, exc)
+    return status, error, result
+
+
+def _device_context(lane_name: str):
+    # torch only for the lane that runs torch backends: the procedural lane never imports it
+    return device.inference_mode() if lane_name == DEVICE_LANE else contextlib.nullcontext()
+
+
+def make_mesh(backend, ctx: JobContext, job: Job) -> dict:
+    from ai_server.cleanup import clean_mesh, write_obj  # trimesh: not needed to start serving
+
+    raw = backend.generate(ctx)
+    ctx.progress(0.9, "cleanup")
+    mesh, report = clean_mesh(
+        raw,
+        size_mm=job.size_mm,
+        rotate_x_deg=backend.cleanup_rotation_x_deg,
+        max_faces=job.params.get("max_faces", DEFAULT_MAX_FACES),
+        detect_backdrops=backend.cleanup_backdrops,
+        step=lambda _name: ctx.check_cancelled(),
+    )
+    ctx.progress(0.98, "writing")
+    write_obj(mesh, Path(ctx.work_dir) / "mesh.obj")
+    result = report.as_result()
+    result["mesh_url"] = f"/v1/jobs/{job.id}/mesh.obj"
+    result["info"] = ctx.info
+    return result
+
+
+def make_concepts(backend, ctx: JobContext, job: Job) -> dict:
+    count = int(job.params.get("n", 1))
+    images = backend.concepts(ctx, count)
+    if not images:
+        raise BackendError(f"backend '{job.backend}' returned no images")
+    entries = []
+    for index, image in enumerate(images):
+        image.save(Path(ctx.work_dir) / f"concept_{index}.png")
+        entries.append(
+            {
+                "index": index,
+                "url": f"/v1/jobs/{job.id}/concepts/{index}.png",
+                "ref": f"{job.id}/{index}",
+                "width": image.width,
+                "height": image.height,
+            }
+        )
+    return {"images": entries, "count": len(entries), "info": ctx.info}
+
+
+def describe_crash(job: Job, exc: Exception) -> str:
+    if device.is_out_of_memory(exc):
+        device.empty_cache()
+        log.warning("job %s: out of memory in %s", job.id, job.backend)
+        return (
+            f"out of GPU memory in backend '{job.backend}' ({str(exc).splitlines()[0][:200]}); "
+            "the cache was emptied and the server keeps serving - try a smaller request, "
+            "or free GPU memory used by other programs"
+        )
+    log.error("job %s crashed in %s:\n%s", job.id, job.backend, traceback.format_exc())
+    return f"internal error in backend '{job.backend}': {type(exc).__name__}: {exc}"

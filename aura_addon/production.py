@@ -477,6 +477,11 @@ class Outcome:
         return d
 
 
+def write_report(path, report: dict) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
 def checks_text(report: dict) -> str:
     checks = report.get("checks", [])
     failed = [c for c in checks if not c["passed"]]
@@ -575,6 +580,44 @@ def resolve(item: Item, link: ServerLink, overrides: Overrides, progress=_quiet)
     return item.overrides.then(overrides).apply(spec), info
 
 
+@dataclass
+class BuildJob:
+    """One ring to build: a design at its final size, and where its files go."""
+
+    spec: DesignSpec
+    target: Target
+
+
+def build_here(
+    item: str,
+    jobs: list[BuildJob],
+    *,
+    motif_path=None,
+    extra_report: dict | None = None,
+    progress: Callable[[str], None] = _quiet,
+    keep_objects: bool = False,
+) -> list[Outcome]:
+    """Build each ring in this process. Never raises for a user or server problem."""
+    outcomes = []
+    for job in jobs:
+        label = job.spec.size.label
+        try:
+            outcomes.append(
+                build_one(
+                    job.spec, job.target, item=item, motif_path=motif_path,
+                    extra_report=extra_report, keep_objects=keep_objects, progress=progress,
+                )
+            )  # fmt: skip
+        except ProductionError as exc:
+            progress(f"{item} {label}: {exc}")
+            outcomes.append(_failed(item, exc, 0.0, label))
+        except Exception as exc:  # a bug: keep going with the rest, but show it in full
+            traceback.print_exc()
+            error = ProductionError(f"internal error: {type(exc).__name__}: {exc}")
+            outcomes.append(_failed(item, error, 0.0, label))
+    return outcomes
+
+
 def produce(
     item: Item,
     targets: list[Target],
@@ -584,9 +627,11 @@ def produce(
     overrides: Overrides | None = None,
     progress: Callable[[str], None] = _quiet,
     keep_objects: bool = False,
+    builder: Callable[..., list[Outcome]] | None = None,
 ) -> list[Outcome]:
     """One design in every target size: plan (if a prompt), generate its motif once, then
-    build and export each size. Never raises for a user or server problem: the outcomes say."""
+    build and export each size (here, or on build workers when `builder` sends them there,
+    with build_here's arguments). Never raises for a user or server problem: the outcomes say."""
     t0 = time.perf_counter()
     try:
         spec, plan_info = resolve(item, link, overrides or Overrides(), progress)
@@ -597,24 +642,16 @@ def produce(
         progress(f"{item.name}: {exc}")
         return [_failed(item.name, exc, time.perf_counter() - t0)]
     extra = {"production": {"item": item.name, "plan": plan_info, "motif": motif_info}}
-    outcomes = []
-    for target in targets:
-        sized = spec if target.size is None else _with_size(spec, target.size)
-        try:
-            outcomes.append(
-                build_one(
-                    sized, target, item=item.name, motif_path=motif_path, extra_report=extra,
-                    keep_objects=keep_objects, progress=progress,
-                )
-            )  # fmt: skip
-        except ProductionError as exc:
-            progress(f"{item.name} {sized.size.label}: {exc}")
-            outcomes.append(_failed(item.name, exc, 0.0, sized.size.label))
-        except Exception as exc:  # a bug: keep going with the rest, but show it in full
-            traceback.print_exc()
-            error = ProductionError(f"internal error: {type(exc).__name__}: {exc}")
-            outcomes.append(_failed(item.name, error, 0.0, sized.size.label))
-    return outcomes
+    jobs = [
+        BuildJob(spec if target.size is None else _with_size(spec, target.size), target)
+        for target in targets
+    ]
+    if builder is None:
+        return build_here(
+            item.name, jobs, motif_path=motif_path, extra_report=extra, progress=progress,
+            keep_objects=keep_objects,
+        )  # fmt: skip
+    return builder(item.name, jobs, motif_path=motif_path, extra_report=extra, progress=progress)
 
 
 def _with_size(spec: DesignSpec, size: RingSize) -> DesignSpec:

@@ -64,12 +64,15 @@ def make_parser() -> argparse.ArgumentParser:
     src.add_argument("--prompt", help="describe the ring in words (planned by the server)")
     src.add_argument("--spec", metavar="FILE.json", help="a design spec JSON file")
     src.add_argument("--batch", metavar="FILE.jsonl", help="one prompt or spec per line")
+    src.add_argument(
+        "--worker", action="store_true", help="run as a build worker for --broker (fleet mode)"
+    )
     p.add_argument("--size", help="override the size: US:7, UK:M 1/2, EU:54, JP:11, mm:17.3")
     p.add_argument("--metal", help="override the metal, e.g. platinum_950")
     p.add_argument("--backend", help="override the motif backend: procedural, shap-e, image-to-3d")
     p.add_argument("--seed", help="override the motif seed (a whole number >= 0)")
     p.add_argument("--size-run", metavar="RANGE", help="every size of a range, e.g. US:5-10:0.5")
-    p.add_argument("--out", required=True, help="the STL file (a folder for batches and size runs)")
+    p.add_argument("--out", help="the STL file (a folder for batches and size runs)")
     p.add_argument("--report", help="report JSON (for batches and size runs: the run's summary)")
     p.add_argument("--stones-out", help="stones STL (for batches and size runs: a folder)")
     p.add_argument(
@@ -80,11 +83,20 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--render-size", help="render size in pixels (default 320)")
     p.add_argument("--render-samples", help="Cycles samples per pixel (default 16)")
-    p.add_argument("--name", help="name for the design (used in file names of size runs)")
+    p.add_argument(
+        "--name",
+        help="name for the design (used in file names of size runs); with --worker: its name",
+    )
     p.add_argument("--server", help=f"server URL (default: $AURA_SERVER_URL or {default_url()})")
     p.add_argument("--no-autostart", action="store_true", help="never start a local server")
     p.add_argument("--timeout", default="600", help="seconds to wait for a motif (default 600)")
     p.add_argument("--force", action="store_true", help="overwrite existing files")
+    p.add_argument(
+        "--broker",
+        metavar="URL",
+        help="fleet mode: build the rings on build workers over this Redis (redis://HOST:6379/0; "
+        "or set AURA_BROKER_URL)",
+    )
     return p
 
 
@@ -141,6 +153,12 @@ class Run:
 
     def __init__(self, args):
         self.args = args
+        if not args.out:
+            raise UsageError("--out is required: the STL file, or a folder for batches")
+        if args.broker and not args.broker.startswith(("redis://", "rediss://", "unix://")):
+            raise UsageError(f"--broker: {args.broker!r} is not a Redis URL (redis://HOST:6379/0)")
+        if args.broker and args.render:
+            raise UsageError("--render runs here, not on build workers: leave out --broker")
         self.overrides = prod.Overrides(
             size=_option("--size", prod.parse_size, args.size),
             metal=_option("--metal", prod.Overrides.check_metal, args.metal),
@@ -292,6 +310,11 @@ def execute(run: Run) -> int:
     link = prod.ServerLink(
         a.server, token=os.environ.get(TOKEN_ENV), autostart=not a.no_autostart, progress=progress
     )
+    builder = None
+    if a.broker:
+        from scripts.batch_fleet import FleetBuilder
+
+        builder = FleetBuilder(a.broker)
     try:
         with tempfile.TemporaryDirectory(prefix="aura-batch-") as work:
             motifs = prod.MotifStore(link, work, progress, timeout_s=run.timeout_s)
@@ -300,7 +323,7 @@ def execute(run: Run) -> int:
                     progress(f"item {n}/{len(run.items)}: {item.name} ({item.source})")
                 outcomes += prod.produce(
                     item, run.targets[item.name], link=link, motifs=motifs,
-                    overrides=run.overrides, progress=progress,
+                    overrides=run.overrides, progress=progress, builder=builder,
                 )  # fmt: skip
     finally:
         link.close()
@@ -326,6 +349,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = script_args(sys.argv) if argv is None else argv
     try:
         args = make_parser().parse_args(argv)
+        args.broker = args.broker or os.environ.get("AURA_BROKER_URL") or None
+        if args.worker:
+            if not args.broker:
+                raise UsageError("--worker needs --broker redis://HOST:6379/0")
+            from scripts.batch_fleet import run_build_worker
+
+            return run_build_worker(args.broker, args.name)
         run = Run(args)
         run.check_outputs()
     except UsageError as exc:

@@ -135,7 +135,7 @@ def test_out_of_memory_is_recognised_and_explained():
 
     from ai_server import device
     from ai_server.jobs import Job
-    from ai_server.worker import JobManager
+    from ai_server.worker import describe_crash
 
     oom = torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
     assert device.is_out_of_memory(oom) and not device.is_out_of_memory(ValueError("bad"))
@@ -158,5 +158,5 @@ def test_out_of_memory_is_recognised_and_explained():
         0.0,
         None,
     )
-    message = JobManager._describe_crash(job, oom)
+    message = describe_crash(job, oom)
     assert "out of GPU memory" in message and "keeps serving" in message and "2.00 GiB" in message
