@@ -88,8 +88,21 @@ def worker_name(kind: str) -> str:
     return f"{kind}@{socket.gethostname()}:{os.getpid()}"
 
 
-def push_event(client, event: dict) -> None:
-    client.rpush(EVENTS_KEY, json.dumps({**event, "at": time.time()}))
+def push_event(client, event: dict, patience_s: float = 600.0) -> None:
+    """Queue an event for the API server, waiting out a Redis restart (up to patience_s):
+    a result lost here would leave its job running until the watchdog re-sends it."""
+    import redis
+
+    data = json.dumps({**event, "at": time.time()})
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            client.rpush(EVENTS_KEY, data)
+            return
+        except (redis.ConnectionError, redis.TimeoutError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def live_workers(client) -> list[dict]:

@@ -234,7 +234,7 @@ class FleetJobManager(JobManager):
                     log.error("job %s: %s", job.id, error)
                 self._notify()
                 continue
-            if worker and self.client.exists(broker.WORKER_PREFIX + worker):
+            if worker and self._works_on(worker, job.id):
                 self._missing_since.pop(job.id, None)
                 continue
             since = self._missing_since.setdefault(job.id, now)
@@ -242,8 +242,14 @@ class FleetJobManager(JobManager):
                 self._missing_since.pop(job.id, None)
                 self._worker_lost(job, worker)
 
+    def _works_on(self, worker: str, job_id: str) -> bool:
+        """The worker is alive and still busy with this job (a worker that lost the job,
+        e.g. its result could not be sent, is free again while the job stays running)."""
+        raw = self.client.get(broker.WORKER_PREFIX + worker)
+        return raw is not None and json.loads(raw).get("busy_with") == job_id
+
     def _worker_lost(self, job, worker: str | None) -> None:
-        who = worker or "its worker"
+        who = f"worker {worker}" if worker else "its worker"
         with self._lock:
             if job.attempts < MAX_ATTEMPTS and self.store.requeue(job.id, f"requeued: {who} lost"):
                 log.warning(

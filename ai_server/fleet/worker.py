@@ -18,6 +18,8 @@ import threading
 import time
 from pathlib import Path
 
+import redis
+
 from ai_server import __version__
 from ai_server.backends import BACKENDS, BackendRegistry
 from ai_server.backends.base import JobContext
@@ -108,8 +110,11 @@ class JobRunner:
                 broker.push_event(self.client, event)
             if now - last["polled"] >= CANCEL_POLL_S:
                 last["polled"] = now
-                if self.client.hget(broker.job_key(job.id), "cancel"):
-                    cancel.set()
+                try:
+                    if self.client.hget(broker.job_key(job.id), "cancel"):
+                        cancel.set()
+                except redis.RedisError:  # Redis restarting: ask again at the next step
+                    pass
 
         return JobContext(
             job_id=job.id,
