@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run from anywhere, also as `blender -b -P`
 
-from aura_addon import production as prod  # noqa: E402
-from aura_addon.client import TOKEN_ENV, default_url  # noqa: E402
 from aura_addon.jewelry import sizes  # noqa: E402
 from aura_addon.jewelry.spec import DesignSpec, SpecError  # noqa: E402
+from aura_addon.studio import production as prod  # noqa: E402
+from aura_addon.studio.client import TOKEN_ENV, default_url  # noqa: E402
 
 PROG = "aura_batch"
 

@@ -1,4 +1,4 @@
-"""aura_addon.client against a REAL ai_server process on loopback (no mocks)."""
+"""aura_addon.studio.client against a REAL ai_server process on loopback (no mocks)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 import pytest
 import trimesh
 
-from aura_addon.client import (
+from aura_addon.studio.client import (
     AuraClient,
     JobFailed,
     LocalServer,

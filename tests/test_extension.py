@@ -59,9 +59,15 @@ def test_zip_validates_with_blenders_tool(built):
 def test_zip_holds_the_addon_only(built):
     names = zipfile.ZipFile(built).namelist()
     assert "__init__.py" in names and "blender_manifest.toml" in names  # the extension's root
-    for module in ("operators.py", "ui.py", "properties.py", "preferences.py", "client.py"):
+    for module in (
+        "ui/operators.py",
+        "ui/panels.py",
+        "ui/properties.py",
+        "ui/preferences.py",
+        "studio/client.py",
+    ):
         assert module in names
-    assert "jewelry/spec.py" in names and "pipeline.py" in names
+    assert "jewelry/spec.py" in names and "builder/pipeline.py" in names
     for outside in ("ai_server/", "tests/", "scripts/", "aura_addon/", ".venv/"):
         assert not any(n.startswith(outside) for n in names), outside
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)

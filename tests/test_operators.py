@@ -16,10 +16,11 @@ import pytest
 import trimesh
 from mathutils import Matrix
 
-from aura_addon import design, operators, server_line, tasks
-from aura_addon.client import AuraClient, free_port
 from aura_addon.geometry import checks, scene
 from aura_addon.jewelry import sizes
+from aura_addon.studio import tasks
+from aura_addon.studio.client import AuraClient, free_port
+from aura_addon.ui import design, operators, server_line
 from tests import tiny_models
 from tests.server_process import REPO_ROOT, ServerProcess
 

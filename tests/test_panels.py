@@ -11,9 +11,11 @@ import types
 import bpy
 import pytest
 
-from aura_addon import properties, server_line, tasks, ui
 from aura_addon.jewelry import sizes
 from aura_addon.jewelry.spec import DesignSpec, SpecError
+from aura_addon.studio import tasks
+from aura_addon.ui import panels as ui
+from aura_addon.ui import properties, server_line
 
 ADDON = "aura_addon"
 UI_FUNCTIONS = bpy.types.UILayout.bl_rna.functions

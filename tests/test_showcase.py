@@ -18,7 +18,7 @@ import trimesh
 from mathutils import Matrix
 from PIL import Image
 
-from aura_addon import pipeline
+from aura_addon.builder import pipeline
 from aura_addon.jewelry import sizes
 from aura_addon.jewelry.materials import METALS, STONES
 from aura_addon.jewelry.spec import DesignSpec

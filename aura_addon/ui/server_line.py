@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import bpy
 
+from ..studio.client import AuraClient, ClientError, LocalServer
+from ..studio.tasks import UserError
 from . import preferences
-from .client import AuraClient, ClientError, LocalServer
-from .tasks import UserError
 
 PROBE_EVERY_S = 3.0
 PROBE_TIMEOUT_S = 10.0  # the first /v1/status may load torch to name the device

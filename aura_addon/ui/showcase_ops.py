@@ -9,10 +9,10 @@ from pathlib import Path
 import bpy
 from bpy.props import IntProperty, StringProperty
 
+from ..jewelry.spec import SpecError
+from ..showcase import QUICK_SAMPLES, QUICK_SIZE, VIEW_NAMES, ShowcaseError, make_showcase
+from ..studio.tasks import UserError
 from . import design, operators
-from .jewelry.spec import SpecError
-from .showcase import QUICK_SAMPLES, QUICK_SIZE, VIEW_NAMES, ShowcaseError, make_showcase
-from .tasks import UserError
 
 
 def default_folder(metal) -> Path:

@@ -27,7 +27,7 @@ DEFAULT_URL = "http://127.0.0.1:8765"
 URL_ENV = "AURA_SERVER_URL"
 TOKEN_ENV = "AURA_SERVER_TOKEN"
 TERMINAL = ("succeeded", "failed", "cancelled")
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def default_url() -> str:

@@ -22,9 +22,9 @@ from bpy.props import (
     StringProperty,
 )
 
-from .jewelry import gem_cuts, sizes
-from .jewelry.materials import METALS, STONES
-from .jewelry.spec import (
+from ..jewelry import gem_cuts, sizes
+from ..jewelry.materials import METALS, STONES
+from ..jewelry.spec import (
     BACKENDS,
     CARAT,
     GEM_MM,

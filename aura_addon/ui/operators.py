@@ -25,11 +25,13 @@ import bpy
 from bpy.props import BoolProperty, IntProperty, StringProperty
 from bpy_extras.io_utils import ExportHelper
 
-from . import design, pipeline, preferences, properties, server_line, tasks
-from .client import ClientError, LocalServer, concept_ref, is_loopback_url
-from .geometry import scene
-from .jewelry.spec import DesignSpec, Motif, SpecError
-from .tasks import Task, UserError
+from ..builder import pipeline
+from ..geometry import scene
+from ..jewelry.spec import DesignSpec, Motif, SpecError
+from ..studio import tasks
+from ..studio.client import ClientError, LocalServer, concept_ref, is_loopback_url
+from ..studio.tasks import Task, UserError
+from . import design, preferences, properties, server_line
 
 TIMER_STEP_S = 0.1  # how often a modal Run looks at its task
 HEADLESS_STEP_S = 0.02
@@ -40,7 +42,7 @@ UNDO = {"REGISTER", "UNDO"}
 def user_dir(name: str) -> Path:
     """A folder for downloaded files: the extension's own user folder when installed."""
     try:
-        return Path(bpy.utils.extension_path_user(__package__, path=name, create=True))
+        return Path(bpy.utils.extension_path_user(preferences.ADDON_ID, path=name, create=True))
     except (ValueError, AttributeError):  # not running as an extension (a checkout, a test)
         folder = Path(tempfile.gettempdir()) / "aura" / name
         folder.mkdir(parents=True, exist_ok=True)

@@ -12,10 +12,11 @@ from urllib.parse import urlsplit
 import bpy
 from bpy.props import FloatProperty, StringProperty
 
-from .client import DEFAULT_URL, AuraClient, is_loopback_url
-from .tasks import UserError
+from ..studio.client import DEFAULT_URL, AuraClient, is_loopback_url
+from ..studio.tasks import UserError
 
-ADDON_ID = __package__  # "aura_addon" from a checkout, "bl_ext.<repo>.aura" when installed
+# The add-on's package, one above ui/: "aura_addon" from a checkout, "bl_ext.<repo>.aura" installed
+ADDON_ID = __package__.rpartition(".")[0]
 
 
 class AuraPreferences(bpy.types.AddonPreferences):

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..jewelry import sizes
+from ..jewelry.materials import METALS
+from ..jewelry.spec import BACKENDS, DesignSpec, Motif, RingSize, SpecError
 from . import client as aura_client
-from .jewelry import sizes
-from .jewelry.materials import METALS
-from .jewelry.spec import BACKENDS, DesignSpec, Motif, RingSize, SpecError
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1  # a bug, never a user mistake: reported with its traceback
@@ -490,11 +490,11 @@ def _pipeline(progress: Callable[[str], None]):
     takes a moment; argument errors and server-only work never pay for it)."""
     if "bpy" not in sys.modules:
         t0 = time.perf_counter()
-        from . import pipeline
+        from ..builder import pipeline
 
         progress(f"blender: bpy loaded ({time.perf_counter() - t0:.2f}s)")
         return pipeline
-    from . import pipeline
+    from ..builder import pipeline
 
     return pipeline
 
@@ -512,8 +512,8 @@ def build_one(
     """Build, check and export one ring; the files are written even when a check fails (the
     report says which), and the outcome's code is then EXIT_CHECKS."""
     pipeline = _pipeline(progress)
-    from .geometry import motif as motif_mesh
-    from .geometry import scene
+    from ..geometry import motif as motif_mesh
+    from ..geometry import scene
 
     t0 = time.perf_counter()
     label = spec.size.label
@@ -531,7 +531,7 @@ def build_one(
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
         files = pipeline.export_files(result, target.stl, target.stones, target.report)
         if target.showcase is not None:
-            from .showcase import make_showcase
+            from ..showcase import make_showcase
 
             shown = make_showcase(
                 result,

@@ -11,11 +11,11 @@ from pathlib import Path
 import bmesh
 import bpy
 
-from . import pipeline
-from .geometry import checks, scene
-from .jewelry.materials import METALS
-from .jewelry.spec import DesignSpec, SpecError
-from .tasks import UserError
+from ..builder import pipeline
+from ..geometry import checks, scene
+from ..jewelry.materials import METALS
+from ..jewelry.spec import DesignSpec, SpecError
+from ..studio.tasks import UserError
 
 REPORT_PROP = "aura_report"  # the last build/check report (JSON) on the metal object
 MOTIF_PROP = "aura_motif"  # the motif mesh file the design was built with

@@ -13,11 +13,11 @@ from pathlib import Path
 import bpy
 import numpy as np
 
-from .geometry import checks, export, fuse, head, motif, scene, shank
-from .geometry.meshdata import MeshData
-from .jewelry import sizes
-from .jewelry.materials import METALS
-from .jewelry.spec import DesignSpec
+from ..geometry import checks, export, fuse, head, motif, scene, shank
+from ..geometry.meshdata import MeshData
+from ..jewelry import sizes
+from ..jewelry.materials import METALS
+from ..jewelry.spec import DesignSpec
 
 MOTIF_SINK = 0.5  # of the motif's thickness set into the shank: its widest outline sits at the
 # crest, so the two meet square, never in a knife-thin wedge

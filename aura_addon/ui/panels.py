@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import bpy
 
-from . import properties, server_line, tasks
+from ..studio import tasks
+from . import properties, server_line
 from .properties import DIAMETER, SIZE_FIELDS
 
 LEVEL_ICONS = {"INFO": "INFO", "WARNING": "ERROR", "ERROR": "CANCEL"}
