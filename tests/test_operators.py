@@ -409,6 +409,57 @@ def test_check_print_finds_and_selects_thin_walls(settings):
     assert set(thin) <= {p.index for p in metal.data.polygons if p.select}
 
 
+def test_check_measures_a_scaled_ring_and_every_figure_moves_with_it(settings, tmp_path):
+    """One report: after a mesh edit, Check gives the figures a build of that mesh would, and
+    the spec sheet prints them (nothing stale from the build)."""
+    import bmesh
+
+    from aura_addon.showcase import make_showcase
+
+    assert bpy.ops.aura.build_ring() == {"FINISHED"}  # US 7, 1 ct round diamond, 18K yellow
+    metal = settings.design
+    built = design.report_of(metal)
+    # the jeweler scales the metal by 1.1 and splits some faces (the triangle count changes)
+    metal.data.transform(Matrix.Scale(1.1, 4))
+    bm = bmesh.new()
+    bm.from_mesh(metal.data)
+    bmesh.ops.subdivide_edges(bm, edges=bm.edges[:200], cuts=1, use_grid_fill=True)
+    bm.to_mesh(metal.data)
+    bm.free()
+    assert bpy.ops.aura.check_print() == {"FINISHED"}
+    report = design.report_of(metal)
+
+    stl = tmp_path / "scaled.stl"  # an independent reading of the mesh as it is now
+    assert bpy.ops.aura.export_stl(filepath=str(stl), stones=False) == {"FINISHED"}
+    ring = trimesh.load(stl, force="mesh")
+    diameter = report["inner_diameter_mm"]
+    assert diameter == pytest.approx(1.1 * built["inner_diameter_mm"], abs=0.01)
+    assert diameter == pytest.approx(2 * _min_radius_xz(ring), abs=0.05)
+    assert report["inner_circumference_mm"] == pytest.approx(np.pi * diameter, abs=1e-3)
+    assert report["design_inner_diameter_mm"] == built["design_inner_diameter_mm"]
+    assert report["triangles"] == len(ring.faces) != built["triangles"]
+    assert report["volume_mm3"] == pytest.approx(ring.volume, rel=1e-4)
+    assert report["volume_mm3"] == pytest.approx(1.1**3 * built["volume_mm3"], rel=1e-3)
+    assert report["weight_g"] == pytest.approx(ring.volume * 15.53 / 1000, rel=1e-3)
+    assert settings.weight_g == pytest.approx(report["weight_g"], rel=1e-3)
+    us = (np.pi * 2 * _min_radius_xz(ring) - 36.5367) / 2.5535  # the US size this ring is now
+    assert abs(report["size"]["nearest"]["US"]["value"] - us) <= 0.125 + 0.01
+    assert report["size"]["nearest"]["US"]["value"] >= 9  # was US 7
+    failed = {c["name"]: c for c in report["checks"] if not c["passed"]}
+    assert failed["inner_diameter"]["value"] == pytest.approx(diameter, abs=1e-3)
+    assert report["gems"] == built["gems"] and report["solver"] == built["solver"]
+
+    out = tmp_path / "showcase"
+    written = make_showcase(design.result_of(metal), out, views=["front"], size=32, samples=1)
+    sheet = json.loads((out / "spec_sheet.json").read_text())
+    assert sheet["size"]["inner_diameter_mm"] == diameter
+    assert sheet["size"]["inner_circumference_mm"] == report["inner_circumference_mm"]
+    assert sheet["metal"]["weight_g"] == report["weight_g"]
+    html = (out / "spec_sheet.html").read_text()
+    assert f"{diameter:.2f} mm" in html and f"{report['inner_circumference_mm']:.2f} mm" in html
+    assert f"{report['weight_g']:.2f} g" in html and written["spec_html"]
+
+
 def test_user_mistakes_are_reports(settings, tmp_path):
     settings.size_us = 7.1
     with pytest.raises(RuntimeError, match=r"size\.value: 7\.1 is not allowed"):

@@ -739,10 +739,9 @@ class AURA_OT_check_print(_DesignOperator, bpy.types.Operator):
 
     def act(self, context):
         metal = design.require_current(context)
-        report, _thin = design.recheck(design.result_of(metal))
-        design.keep(context, metal, report)
-        self._level = "INFO" if report["passed"] else "WARNING"
-        return f"{metal.name}: {design.failing_summary(report)}"
+        result = design.check(context, metal)
+        self._level = "INFO" if result.passed else "WARNING"
+        return f"{metal.name}: {design.failing_summary(result.report)}"
 
 
 class AURA_OT_select_failing(_DesignOperator, bpy.types.Operator):
@@ -759,8 +758,7 @@ class AURA_OT_select_failing(_DesignOperator, bpy.types.Operator):
         metal = design.require_current(context)
         if context.mode != "OBJECT":
             bpy.ops.object.mode_set(mode="OBJECT")
-        report, thin = design.recheck(design.result_of(metal))
-        design.keep(context, metal, report)
+        thin = design.check(context, metal).thin_faces
         count = design.select_faces(context, metal, thin)
         if self.edit_mode and count:
             bpy.ops.object.mode_set(mode="EDIT")
@@ -795,8 +793,7 @@ class AURA_OT_export_stl(_DesignOperator, bpy.types.Operator, ExportHelper):
         metal = design.require_current(context)
         result = design.result_of(metal)
         if not result.report.get("checks"):
-            report, _thin = design.recheck(result)
-            design.keep(context, metal, report)
+            result = design.check(context, metal)
         stl = Path(bpy.path.ensure_ext(bpy.path.abspath(self.filepath), self.filename_ext))
         stones = stl.with_name(stl.stem + "_stones.stl") if self.stones else None
         report_path = stl.with_name(stl.stem + "_report.json") if self.report_json else None

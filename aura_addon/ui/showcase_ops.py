@@ -68,8 +68,7 @@ class AURA_OT_showcase(bpy.types.Operator):
             metal = design.require_current(context)
             result = design.result_of(metal)
             if not result.report.get("checks"):
-                report, _thin = design.recheck(result)
-                design.keep(context, metal, report)
+                result = design.check(context, metal)
             folder = (
                 Path(bpy.path.abspath(self.directory)) if self.directory else default_folder(metal)
             )
