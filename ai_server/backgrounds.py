@@ -8,7 +8,6 @@ recentred and scaled into a white square with a margin, as in the models' traini
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,8 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ai_server import models
-from ai_server.backends.base import BackendError, ModelMissing
+from ai_server.backends.base import BackendError
+from ai_server.on_demand import OnDemandModel
 
 OUTPUT_SIZE = 512  # px, square
 OBJECT_FILL = 0.8  # the object's longer side spans this share of the square
@@ -82,7 +82,7 @@ def recentre_on_white(
 # ------------------------------------------------------------------------------- rembg
 
 
-class BackgroundRemover:
+class BackgroundRemover(OnDemandModel):
     """A rembg session for the configured model, created once on first use.
 
     The model is a rembg model name (its file in rembg's model folder, fetched by
@@ -92,30 +92,13 @@ class BackgroundRemover:
     """
 
     def __init__(self, overrides: dict[str, str]):
-        self.entry = models.ENTRIES_BY_KEY["image-to-3d.rembg"]
-        self.model = models.model_value(self.entry.key, overrides)
-        self._session = None
-        self._lock = threading.Lock()
-
-    @property
-    def loaded(self) -> bool:
-        return self._session is not None
-
-    def present(self) -> bool:
-        return models.is_present(self.entry, self.model)
-
-    def missing_message(self) -> str:
-        return models.missing_message(self.entry, self.model)
+        super().__init__("image-to-3d.rembg", overrides)
 
     def session(self):
-        with self._lock:
-            if self._session is None:
-                self._session = self._open()
-            return self._session
+        """The rembg session, opened on first use."""
+        return self.get()
 
-    def _open(self):
-        if not self.present():
-            raise ModelMissing(self.missing_message())
+    def _load(self):
         from rembg import new_session
 
         if models.is_local_path(self.model):

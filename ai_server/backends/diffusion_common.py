@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ai_server import device, models
-from ai_server.backends.base import BackendError, JobContext, ModelMissing
+from ai_server.backends.base import BackendError, JobContext
+from ai_server.on_demand import OnDemandModel
 
 if TYPE_CHECKING:
     import trimesh
@@ -63,7 +63,7 @@ def read_params(specs: tuple[Param, ...], params: dict | None) -> dict[str, Any]
 # ----------------------------------------------------------------------------- loading
 
 
-class OnDemandPipeline:
+class OnDemandPipeline(OnDemandModel):
     """One diffusers pipeline, loaded on first use and then kept (warm) for the server's life.
 
     ``from_pretrained`` always runs with ``local_files_only=True``: a missing model is a
@@ -71,32 +71,11 @@ class OnDemandPipeline:
     """
 
     def __init__(self, entry_key: str, overrides: dict[str, str], loader: Callable[..., Any]):
-        self.entry = models.ENTRIES_BY_KEY[entry_key]
-        self.model = models.model_value(entry_key, overrides)
+        super().__init__(entry_key, overrides)
         self._loader = loader  # e.g. ShapEPipeline.from_pretrained
-        self._pipe = None
-        self._lock = threading.Lock()
-
-    @property
-    def loaded(self) -> bool:
-        return self._pipe is not None
-
-    def present(self) -> bool:
-        return models.is_present(self.entry, self.model)
-
-    def missing_message(self) -> str:
-        return models.missing_message(self.entry, self.model)
-
-    def get(self):
-        """The pipeline on the compute device; loads it the first time."""
-        with self._lock:
-            if self._pipe is None:
-                self._pipe = self._load()
-            return self._pipe
 
     def _load(self):
-        if not self.present():
-            raise ModelMissing(self.missing_message())
+        """The pipeline on the compute device."""
         target = device.device_name()
         dtype = device.torch_dtype(target)
         log.info("loading %s (%s) on %s as %s", self.model, self.entry.key, target, dtype)

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 TEXT2IMAGE_KEY = "image-to-3d.text2image"
 IMG2MESH_KEY = "image-to-3d.img2mesh"
-REMBG_KEY = "image-to-3d.rembg"
 
 # Turns a motif prompt into the kind of picture image -> 3D models read best.
 PRODUCT_SHOT_SUFFIX = (
