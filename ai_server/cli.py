@@ -16,10 +16,8 @@ from ai_server.config import (
     DEFAULT_PORT,
     ServerConfig,
     default_data_dir,
-    is_loopback,
 )
-
-TOKEN_ENV = "AURA_SERVER_TOKEN"
+from aura_addon.studio.urls import TOKEN_ENV, is_loopback_host  # shared with the add-on
 
 
 class UsageError(Exception):
@@ -126,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def serve_config(args: argparse.Namespace) -> ServerConfig:
     token = args.token or os.environ.get(TOKEN_ENV) or None
-    if not is_loopback(args.host) and not token:
+    if not is_loopback_host(args.host) and not token:
         raise UsageError(
             f"refusing to listen on {args.host} without a token: anyone on the network could use the "
             f"server. Pass --token TOKEN (or set {TOKEN_ENV}), or bind 127.0.0.1."

@@ -16,28 +16,19 @@ import pytest
 import trimesh
 from mathutils import Matrix
 
+import aura_addon
 from aura_addon.geometry import checks, scene
 from aura_addon.jewelry import sizes
 from aura_addon.studio import tasks
 from aura_addon.studio.client import AuraClient, free_port
-from aura_addon.ui import design, operators, server_line
+from aura_addon.ui import design, server_line
+from aura_addon.ui.operators import base, motif
 from tests import tiny_models
 from tests.server_process import REPO_ROOT, ServerProcess
 
-ADDON = "aura_addon"
 SLOW = {"resolution": 320}  # a procedural job of ~1.4 s: keeps the server's CPU lane busy
 Event = namedtuple("Event", "type value")
 TIMER = Event("TIMER", "NOTHING")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def addon():
-    import addon_utils  # on sys.path once bpy is imported
-
-    module = addon_utils.enable(ADDON, default_set=True)
-    assert module is not None, "the add-on did not enable"
-    yield module
-    addon_utils.disable(ADDON, default_set=True)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +49,7 @@ def tiny_server(tmp_path_factory):
 
 @pytest.fixture
 def prefs():
-    p = bpy.context.preferences.addons[ADDON].preferences
+    p = bpy.context.preferences.addons[aura_addon.__name__].preferences
     yield p
     for name in ("server_url", "token", "server_command", "server_dir", "poll_interval"):
         p.property_unset(name)
@@ -72,25 +63,14 @@ def online(prefs, server):
 
 
 @pytest.fixture(autouse=True)
-def settings():
+def settings(aura_settings):
     """Fresh panel fields, and every object a test makes removed after it."""
     before = set(bpy.data.objects)
-    s = bpy.context.scene.aura
-    _reset(s)
-    yield s
-    _reset(s)
+    yield aura_settings
     for obj in set(bpy.data.objects) - before:
         bpy.data.objects.remove(obj, do_unlink=True)
     for mesh in [m for m in bpy.data.meshes if m.users == 0]:
         bpy.data.meshes.remove(mesh)
-
-
-def _reset(s) -> None:
-    for prop in s.bl_rna.properties:
-        if prop.identifier != "rna_type" and not prop.is_readonly:
-            s.property_unset(prop.identifier)
-    for name in ("variations", "checks", "concepts"):
-        getattr(s, name).clear()
 
 
 def _min_radius_xz(mesh: trimesh.Trimesh) -> float:
@@ -171,7 +151,7 @@ def test_concepts_then_generate_from_the_picked_one(tiny_server, prefs, settings
     settings.motif_backend = "image-to-3d"
     settings.motif_params = json.dumps(tiny_models.FAST_PARAMS)
     assert bpy.ops.aura.concepts() == {"FINISHED"}
-    assert len(settings.concepts) == operators.CONCEPT_COUNT
+    assert len(settings.concepts) == motif.CONCEPT_COUNT
     images = [bpy.data.images[c.image_name] for c in settings.concepts]
     try:
         assert all(tuple(image.size) == (32, 32) and image.preview for image in images)
@@ -198,7 +178,7 @@ def test_concepts_then_generate_from_the_picked_one(tiny_server, prefs, settings
 def test_generate_steps_never_wait_on_the_network(online, settings):
     blockers = _busy_lane(online)
     settings.has_motif, settings.motif_prompt = True, "a star"
-    run = operators.GenerateRun()
+    run = motif.GenerateRun()
     try:
         run.start(bpy.context)
         durations, pending_steps = [], 0
@@ -234,25 +214,23 @@ def test_modal_escape_cancels_the_server_job(online, settings):
         def report(self, level, message):
             self.reports.append((level, message))
 
-    run = operators.GenerateRun()
+    run = motif.GenerateRun()
     op = ModalSelf(run)
     try:
         run.start(bpy.context)
         while run.task.snapshot().job_id is None:
             t0 = time.perf_counter()
-            assert operators.AURA_OT_generate.modal(op, bpy.context, TIMER) == {"PASS_THROUGH"}
+            assert motif.AURA_OT_generate.modal(op, bpy.context, TIMER) == {"PASS_THROUGH"}
             assert time.perf_counter() - t0 < 0.05
             time.sleep(0.005)
         job_id = run.task.snapshot().job_id
         other = Event("MOUSEMOVE", "NOTHING")
-        assert operators.AURA_OT_generate.modal(op, bpy.context, other) == {"PASS_THROUGH"}
-        assert operators.AURA_OT_generate.modal(op, bpy.context, Event("ESC", "PRESS")) == {
+        assert motif.AURA_OT_generate.modal(op, bpy.context, other) == {"PASS_THROUGH"}
+        assert motif.AURA_OT_generate.modal(op, bpy.context, Event("ESC", "PRESS")) == {
             "RUNNING_MODAL"
         }
         deadline = time.monotonic() + 10
-        while (outcome := operators.AURA_OT_generate.modal(op, bpy.context, TIMER)) == {
-            "PASS_THROUGH"
-        }:
+        while (outcome := motif.AURA_OT_generate.modal(op, bpy.context, TIMER)) == {"PASS_THROUGH"}:
             assert time.monotonic() < deadline
             time.sleep(0.01)
     finally:
@@ -267,7 +245,7 @@ def test_modal_escape_cancels_the_server_job(online, settings):
 def test_cancel_button_cancels_the_server_job(online, settings):
     blockers = _busy_lane(online, 1)
     settings.has_motif, settings.motif_prompt = True, "a crown"
-    run = operators.GenerateRun()
+    run = motif.GenerateRun()
     try:
         run.start(bpy.context)
         while run.task.snapshot().job_id is None:
@@ -275,7 +253,7 @@ def test_cancel_button_cancels_the_server_job(online, settings):
             time.sleep(0.005)
         job_id = run.task.snapshot().job_id
         assert bpy.ops.aura.cancel_job(kind="generate") == {"FINISHED"}
-        outcome = operators.run_blocking(run, bpy.context)
+        outcome = base.run_blocking(run, bpy.context)
     finally:
         _cancel(online, blockers)
     assert outcome == {"CANCELLED"} and run.level == "WARNING"
@@ -294,9 +272,9 @@ def test_server_down_is_a_clear_report(prefs, settings):
     assert "refused" in settings.status
 
     settings.has_motif, settings.motif_prompt = True, "a leaf"
-    run = operators.GenerateRun()
+    run = motif.GenerateRun()
     run.start(bpy.context)
-    outcome = operators.run_blocking(run, bpy.context)  # no exception escapes the run
+    outcome = base.run_blocking(run, bpy.context)  # no exception escapes the run
     assert outcome == {"CANCELLED"} and run.level == "ERROR"
     assert url in run.message and "is the server running?" in run.message
 
@@ -374,13 +352,13 @@ def test_rebuild_updates_the_design_in_place(settings):
     assert len(cube.data.vertices) == 8 and scene.SPEC_PROP not in cube
 
 
-def test_load_design_and_rebuild_need_an_aura_object(settings):
+def test_load_design_and_rebuild_need_an_aura_object(settings, reset_settings):
     with pytest.raises(RuntimeError, match="No Aura design here yet"):
         bpy.ops.aura.rebuild()
     settings.size_system, settings.size_jp = "JP", 11
     assert bpy.ops.aura.build_ring() == {"FINISHED"}
     metal = settings.design
-    _reset(settings)
+    reset_settings(settings)
     bpy.context.view_layer.objects.active = design.stones_of(metal)[0]  # a stone picks its ring
     assert bpy.ops.aura.load_design() == {"FINISHED"}
     assert settings.size_system == "JP" and settings.size_jp == 11 and settings.design == metal
@@ -475,10 +453,10 @@ def test_user_mistakes_are_reports(settings, tmp_path):
 
 
 def test_data_changing_operators_are_undoable():
-    for cls in operators.CLASSES:
+    for cls in [c for c in aura_addon.classes() if issubclass(c, bpy.types.Operator)]:
         changes_data = cls.bl_idname not in {
             "aura.cancel_job", "aura.start_server", "aura.stop_server", "aura.check_server",
-            "aura.export_stl",
+            "aura.export_stl", "aura.showcase",
         }  # fmt: skip
         assert ("UNDO" in getattr(cls, "bl_options", set())) == changes_data, cls.bl_idname
 

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 import bpy
 
-from ..studio.client import AuraClient, ClientError, LocalServer
-from ..studio.tasks import UserError
+from ..studio.errors import ClientError, UserError
 from . import preferences
 
 PROBE_EVERY_S = 3.0
@@ -35,7 +34,7 @@ class Line:
 _lock = threading.Lock()
 _line = Line(None, "not checked yet")
 _probe: threading.Thread | None = None
-_local: LocalServer | None = None  # the server Aura started on this computer
+_local = None  # the studio.client.LocalServer Aura started on this computer, if any
 
 
 def line() -> Line:
@@ -65,6 +64,8 @@ def describe_status(status: dict) -> tuple[str, tuple[str, ...]]:
 
 def probe(url: str, token: str | None) -> Line:
     """Ask the server how it is (in whatever thread calls it)."""
+    from ..studio.client import AuraClient
+
     try:
         with AuraClient(url, token=token, timeout=PROBE_TIMEOUT_S) as client:
             text, usable = describe_status(client.status())
@@ -99,11 +100,11 @@ def refresh(context=None, wait: bool = False) -> None:
 
 
 # Local server -----------------------------------------------------------------------------
-def local_server() -> LocalServer | None:
+def local_server():
     return _local if _local is not None and _local.running() else None
 
 
-def adopt(server: LocalServer) -> None:
+def adopt(server) -> None:
     global _local
     if _local is not None and _local is not server:
         _local.stop()
@@ -143,13 +144,14 @@ def _tick():
     return PROBE_EVERY_S
 
 
-def register() -> None:
+def start() -> None:
+    """At register: keep the line fresh, and end a server Aura starts when Blender quits."""
     atexit.register(stop_local)  # a server Aura started ends with Blender
     if not bpy.app.background:  # no sidebar to keep fresh in a headless session
         bpy.app.timers.register(_tick, first_interval=0.5, persistent=True)
 
 
-def unregister() -> None:
+def stop() -> None:
     atexit.unregister(stop_local)
     if bpy.app.timers.is_registered(_tick):
         bpy.app.timers.unregister(_tick)
