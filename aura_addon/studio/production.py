@@ -264,9 +264,11 @@ CLI_START_HINT = (
 
 
 class ServerLink:
-    """The AI server for a run. Nothing is contacted until a prompt or motif needs it; when
-    nothing answers at a loopback URL and `autostart` is on, a local server is started as a
-    child process and stopped by `close()`."""
+    """The AI server for a run (the batch script's) or for one action (the panel's). Nothing
+    is contacted until a prompt or motif needs it; when nothing answers at a loopback URL and
+    `autostart` is on, a local server is started as a child process (`local_server()` makes
+    it: the panel's Start Server puts it on the URL's port) and stopped by `close()`, unless
+    `keep_local()` took it over."""
 
     def __init__(
         self,
