@@ -11,25 +11,15 @@ from __future__ import annotations
 import atexit
 import threading
 import time
-from dataclasses import dataclass
 
 import bpy
 
-from ..studio.errors import ClientError, UserError
+from ..studio import server_status
+from ..studio.errors import UserError
+from ..studio.server_status import Line, probe
 from . import preferences
 
 PROBE_EVERY_S = 3.0
-PROBE_TIMEOUT_S = 10.0  # the first /v1/status may load torch to name the device
-
-
-@dataclass(frozen=True)
-class Line:
-    connected: bool | None  # None: not checked yet
-    text: str
-    url: str = ""
-    backends: tuple[str, ...] = ()
-    checked_at: float = 0.0
-
 
 _lock = threading.Lock()
 _line = Line(None, "not checked yet")
@@ -48,35 +38,6 @@ def set_line(new: Line) -> None:
         _line = new
 
 
-def describe_status(status: dict) -> tuple[str, tuple[str, ...]]:
-    """A short summary of /v1/status: device and the backends that can run."""
-    device = status.get("device")
-    if isinstance(device, dict):
-        device = device.get("name") or device.get("device")
-    backends = status.get("backends") or {}
-    if isinstance(backends, dict):
-        usable = tuple(name for name, info in backends.items() if (info or {}).get("available"))
-    else:
-        usable = tuple(str(b) for b in backends)
-    names = ", ".join(usable) if usable else "no backend available"
-    return f"connected · {device or 'unknown device'} · {names}", usable
-
-
-def probe(url: str, token: str | None) -> Line:
-    """Ask the server how it is (in whatever thread calls it)."""
-    from ..studio.client import AuraClient
-
-    try:
-        with AuraClient(url, token=token, timeout=PROBE_TIMEOUT_S) as client:
-            text, usable = describe_status(client.status())
-        return Line(True, text, url, usable, time.time())
-    except ClientError as exc:
-        reason = getattr(exc, "reason", None) or str(exc)
-        return Line(False, f"unreachable: {reason}", url, (), time.time())
-    except ValueError as exc:  # a malformed URL
-        return Line(False, str(exc), url, (), time.time())
-
-
 def refresh(context=None, wait: bool = False) -> None:
     """Start a probe of the configured server (no-op while one is running)."""
     global _probe
@@ -88,7 +49,7 @@ def refresh(context=None, wait: bool = False) -> None:
         return
     if _probe is not None and _probe.is_alive():
         if wait:
-            _probe.join(PROBE_TIMEOUT_S * 3)
+            _probe.join(server_status.PROBE_TIMEOUT_S * 3)
         return
     token = settings.token or None
     _probe = threading.Thread(
@@ -96,7 +57,7 @@ def refresh(context=None, wait: bool = False) -> None:
     )
     _probe.start()
     if wait:
-        _probe.join(PROBE_TIMEOUT_S * 3)
+        _probe.join(server_status.PROBE_TIMEOUT_S * 3)
 
 
 # Local server -----------------------------------------------------------------------------

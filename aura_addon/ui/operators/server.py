@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import bpy
 
+from ...studio import server_status
 from ...studio.errors import UserError
 from ...studio.urls import is_loopback_url
 from .. import preferences, server_line
@@ -45,7 +46,7 @@ class StartServerRun(Run):
 
         def work(link, _task):
             link.client()  # whatever answers at the URL, else the local server, started
-            return link.keep_local(), server_line.probe(url, token)
+            return link.keep_local(), server_status.probe(url, token)
 
         return linked(work, link)
 
