@@ -20,10 +20,8 @@ from ai_server.config import (
     MIN_TOKEN_CHARS,
     ServerConfig,
     default_data_dir,
-    is_loopback,
 )
-
-TOKEN_ENV = "AURA_SERVER_TOKEN"
+from aura_addon.studio.urls import TOKEN_ENV, is_loopback_host  # shared with the add-on
 
 
 class UsageError(Exception):
@@ -271,7 +269,7 @@ def _broker_url(text: str) -> str:
 
 def serve_config(args: argparse.Namespace) -> ServerConfig:
     token = read_token(args)
-    if not is_loopback(args.host) and not token:
+    if not is_loopback_host(args.host) and not token:
         raise UsageError(
             f"refusing to listen on {args.host} without a token: anyone on the network could use the "
             f"server. Set {TOKEN_ENV} or pass --token-file FILE, or bind 127.0.0.1."

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from aura_addon.studio.urls import is_loopback_host  # one loopback test, shared with the add-on
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -41,15 +42,6 @@ def default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "aura-server"
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 @dataclass
 class ServerConfig:
     host: str = DEFAULT_HOST
@@ -73,7 +65,7 @@ class ServerConfig:
     @property
     def public(self) -> bool:
         """Bound off loopback: reachable from the network, so less is shown."""
-        return not is_loopback(self.host)
+        return not is_loopback_host(self.host)
 
     @property
     def db_path(self) -> Path:

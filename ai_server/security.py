@@ -13,8 +13,9 @@ import hmac
 
 from fastapi import FastAPI, Request
 
-from ai_server.config import MAX_BODY_BYTES, ServerConfig, is_loopback
+from ai_server.config import MAX_BODY_BYTES, ServerConfig
 from ai_server.errors import error_response
+from aura_addon.studio.urls import is_loopback_host
 
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -40,7 +41,7 @@ def refuse(request: Request, config: ServerConfig):
     """The error response for a request the guard refuses, else None."""
     headers = request.headers
     host = headers.get("host", "")
-    if not config.public and host and not is_loopback(host_name(host).rstrip(".")):
+    if not config.public and host and not is_loopback_host(host_name(host).rstrip(".")):
         return error_response(
             403,
             "forbidden_host",

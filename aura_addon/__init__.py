@@ -1,35 +1,74 @@
 """Aura: an AI jewelry design studio inside Blender (the extension's entry point).
 
 Nothing here imports bpy at module level: the AI server imports `aura_addon.jewelry`
-outside Blender, which runs this file first. The Blender modules load in register().
+outside Blender, which runs this file first. register() loads the Blender glue (ui/) only;
+the build, the geometry and the network code load when first used.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 
-# Registration order: preferences and properties before the operators and panels using them.
-_MODULES = ("preferences", "properties", "operators", "ui", "server_line")
-# Optional modules written by other parts of the project; registered when present.
-_OPTIONAL = ("showcase_ops",)
+def classes() -> tuple:
+    """Every class Aura registers, in order: preferences and properties before the operators
+    and panels that use them (the one list; unregister goes through it backwards)."""
+    from .ui import panels, preferences, properties
+    from .ui.operators import build, describe, export, motif, server, showcase
 
-
-def _modules():
-    mods = [importlib.import_module(f".{name}", __name__) for name in _MODULES]
-    for name in _OPTIONAL:
-        # The showcase operator lives in its own module (aura_addon/showcase_ops.py); a missing
-        # module is fine, a broken one raises like any other.
-        if importlib.util.find_spec(f"{__name__}.{name}") is not None:
-            mods.append(importlib.import_module(f".{name}", __name__))
-    return mods
+    return (
+        preferences.AuraPreferences,
+        properties.AuraCheck,
+        properties.AuraVariation,
+        properties.AuraConcept,
+        properties.AuraSettings,
+        describe.AURA_OT_plan,
+        describe.AURA_OT_refine,
+        describe.AURA_OT_variations,
+        describe.AURA_OT_apply_variation,
+        motif.AURA_OT_generate,
+        motif.AURA_OT_concepts,
+        motif.AURA_OT_pick_concept,
+        motif.AURA_OT_cancel_job,
+        build.AURA_OT_build_ring,
+        build.AURA_OT_rebuild,
+        build.AURA_OT_load_design,
+        build.AURA_OT_check_print,
+        build.AURA_OT_select_failing,
+        export.AURA_OT_export_stl,
+        export.AURA_OT_setup_units,
+        showcase.AURA_OT_showcase,
+        server.AURA_OT_start_server,
+        server.AURA_OT_stop_server,
+        server.AURA_OT_check_server,
+        panels.VIEW3D_PT_aura_main,
+        panels.VIEW3D_PT_aura_describe,
+        panels.VIEW3D_PT_aura_ring,
+        panels.VIEW3D_PT_aura_stone,
+        panels.VIEW3D_PT_aura_metal,
+        panels.VIEW3D_PT_aura_motif,
+        panels.VIEW3D_PT_aura_checks,
+        panels.VIEW3D_PT_aura_export,
+    )
 
 
 def register() -> None:
-    for module in _modules():
-        module.register()
+    import bpy
+
+    from .ui import properties, server_line
+
+    for cls in classes():
+        bpy.utils.register_class(cls)
+    properties.attach()
+    server_line.start()
 
 
 def unregister() -> None:
-    for module in reversed(_modules()):
-        module.unregister()
+    import bpy
+
+    from .studio import tasks
+    from .ui import properties, server_line
+
+    tasks.cancel_all()
+    server_line.stop()
+    properties.detach()
+    for cls in reversed(classes()):
+        bpy.utils.unregister_class(cls)

@@ -9,7 +9,7 @@
 Exit codes: 0 all built; 2 bad input; 3 server unreachable or a generation job failed;
 4 a print check failed (the files are still written; the report says which check).
 A batch exits with the worst of its items. This script only parses and orchestrates: the
-work is in aura_addon/production.py, which the add-on shares.
+work is in aura_addon/studio/production.py, which the add-on shares.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run from anywhere, also as `blender -b -P`
 
-from aura_addon import production as prod  # noqa: E402
-from aura_addon.client import TOKEN_ENV, default_url  # noqa: E402
 from aura_addon.jewelry import sizes  # noqa: E402
 from aura_addon.jewelry.spec import DesignSpec, SpecError  # noqa: E402
+from aura_addon.studio import production as prod  # noqa: E402
+from aura_addon.studio.urls import TOKEN_ENV, default_url  # noqa: E402
 
 PROG = "aura_batch"
 

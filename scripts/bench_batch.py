@@ -1,7 +1,7 @@
 """Benchmark the headless production path on a warm server with the procedural backend.
 
 - prompt -> STL (plan on the server, motif job, build, checks, export): median of several
-  runs, in-process through aura_addon.production (bpy imported once, as a batch does).
+  runs, in-process through aura_addon.studio.production (bpy imported once, as a batch does).
   Goal: at most 1.0 s.
 - the 11-size run US 5-10 in half sizes, of the demo design and of one with a motif (the
   motif generated once): total. Goal: at most 3 s.
@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aura_addon import production as prod  # noqa: E402
-from aura_addon.client import LocalServer  # noqa: E402
 from aura_addon.jewelry import sizes  # noqa: E402
+from aura_addon.studio import production as prod  # noqa: E402
+from aura_addon.studio.client import LocalServer  # noqa: E402
 
 DEMO_PROMPT = "1 ct round diamond solitaire, four prongs, 18k yellow gold, US 7, comfort fit"
 MOTIF_PROMPT = "1 ct round diamond solitaire, 18k yellow gold, US 7, with a rose motif"

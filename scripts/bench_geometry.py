@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bpy  # noqa: E402
 
-from aura_addon import pipeline  # noqa: E402
+from aura_addon.builder import pipeline  # noqa: E402
 from aura_addon.geometry import fuse, shank  # noqa: E402
 from aura_addon.geometry.meshdata import MeshData  # noqa: E402
 from aura_addon.jewelry.spec import DesignSpec  # noqa: E402

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> int:
-    from aura_addon import pipeline
+    from aura_addon.builder import pipeline
     from aura_addon.jewelry.spec import DesignSpec
     from aura_addon.showcase import QUICK_SAMPLES, QUICK_SIZE, make_showcase
 

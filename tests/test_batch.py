@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from aura_addon.client import AuraClient, ServerUnreachable, free_port
 from aura_addon.jewelry import sizes
+from aura_addon.studio.client import AuraClient, ServerUnreachable, free_port
 from tests import stl_tools
 from tests.server_process import ServerProcess
 
@@ -310,7 +310,7 @@ def test_runs_the_way_blender_runs_it(tmp_path):
 
 
 def test_exit_code_of_a_mixed_batch_is_the_worst():
-    from aura_addon.production import worst
+    from aura_addon.studio.production import worst
 
     assert worst([]) == 0
     assert worst([0, 4, 0]) == 4
@@ -324,7 +324,7 @@ def test_exit_code_of_a_mixed_batch_is_the_worst():
      ("jp:11", "JP11"), ("mm:17.3", "17.3mm")],
 )  # fmt: skip
 def test_size_names_in_file_names(text, slug):
-    from aura_addon.production import parse_size, size_slug
+    from aura_addon.studio.production import parse_size, size_slug
 
     assert size_slug(parse_size(text)) == slug
 

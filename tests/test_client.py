@@ -1,4 +1,4 @@
-"""aura_addon.client against a REAL ai_server process on loopback (no mocks)."""
+"""aura_addon.studio.client against a REAL ai_server process on loopback (no mocks)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 import pytest
 import trimesh
 
-from aura_addon.client import (
+from aura_addon.studio.client import (
     AuraClient,
     JobFailed,
     LocalServer,
@@ -21,6 +21,7 @@ from aura_addon.client import (
     default_server_python,
     free_port,
 )
+from aura_addon.studio.urls import is_loopback_host, is_loopback_url
 from tests.server_process import ServerProcess
 
 SLOW = {"resolution": 320}  # a procedural job that takes seconds: time to cancel it
@@ -157,3 +158,13 @@ def test_local_server_that_cannot_start_says_why(tmp_path):
     missing = LocalServer(data_dir=tmp_path, command="/nonexistent/python -m ai_server serve")
     with pytest.raises(ServerStartError, match="could not run"):
         missing.start()
+
+
+def test_the_one_loopback_test():
+    """Shared by the add-on and the server's CLI (aura_addon.studio.urls)."""
+    for host in ("localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]", "LOCALHOST"):
+        assert is_loopback_host(host), host
+    for host in ("", "0.0.0.0", "192.168.1.5", "example.com", "::", "localhost.example.com"):
+        assert not is_loopback_host(host), host
+    assert is_loopback_url("http://127.0.0.1:8765") and is_loopback_url("http://[::1]:80/v1")
+    assert not is_loopback_url("https://aura.example.com") and not is_loopback_url("not a url")

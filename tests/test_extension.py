@@ -59,9 +59,15 @@ def test_zip_validates_with_blenders_tool(built):
 def test_zip_holds_the_addon_only(built):
     names = zipfile.ZipFile(built).namelist()
     assert "__init__.py" in names and "blender_manifest.toml" in names  # the extension's root
-    for module in ("operators.py", "ui.py", "properties.py", "preferences.py", "client.py"):
+    for module in (
+        "ui/operators/build.py",
+        "ui/panels.py",
+        "ui/properties.py",
+        "ui/preferences.py",
+        "studio/client.py",
+    ):
         assert module in names
-    assert "jewelry/spec.py" in names and "pipeline.py" in names
+    assert "jewelry/spec.py" in names and "builder/pipeline.py" in names
     for outside in ("ai_server/", "tests/", "scripts/", "aura_addon/", ".venv/"):
         assert not any(n.startswith(outside) for n in names), outside
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
@@ -143,6 +149,13 @@ state = lambda: {
 out = {"install": list(bpy.ops.extensions.package_install_files(
     filepath=sys.argv[1], repo="user_default", enable_on_install=True))}
 out["installed"] = state()
+# what registering loaded of Aura: the glue only; the build, the geometry, the showcase and the
+# network code load when first used
+out["loaded_at_register"] = sorted(
+    m[len(name) + 1:] for m in sys.modules
+    if m.startswith(name + ".") and m.split(".")[3] in ("builder", "geometry", "showcase")
+    or m in (name + ".studio.client", name + ".studio.production")
+)
 out["cycles"] = []
 for _ in range(2):
     addon_utils.disable(name, default_set=True)
@@ -180,6 +193,7 @@ def test_installs_enables_and_reenables_in_a_fresh_session(built, tmp_path):
     nothing = dict.fromkeys(everything, False)
     assert out["install"] == ["FINISHED"]
     assert out["installed"] == everything
+    assert out["loaded_at_register"] == ["showcase", "showcase.options"]
     assert out["cycles"] == [[nothing, everything], [nothing, everything]]
     assert out["build"] == ["FINISHED"] and out["status"].startswith("Built ")
     assert out["prefs_url"] == "http://127.0.0.1:8765"

@@ -6,7 +6,7 @@ import json
 import bpy
 import pytest
 
-from aura_addon import pipeline
+from aura_addon.builder import pipeline
 from aura_addon.geometry import fuse, scene
 from aura_addon.jewelry import gem_cuts, sizes
 from aura_addon.jewelry.materials import METALS, STONES

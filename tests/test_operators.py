@@ -16,27 +16,19 @@ import pytest
 import trimesh
 from mathutils import Matrix
 
-from aura_addon import design, operators, server_line, tasks
-from aura_addon.client import AuraClient, free_port
+import aura_addon
 from aura_addon.geometry import checks, scene
 from aura_addon.jewelry import sizes
+from aura_addon.studio import tasks
+from aura_addon.studio.client import AuraClient, free_port
+from aura_addon.ui import design, server_line
+from aura_addon.ui.operators import base, motif
 from tests import tiny_models
 from tests.server_process import REPO_ROOT, ServerProcess
 
-ADDON = "aura_addon"
 SLOW = {"resolution": 320}  # a procedural job of ~1.4 s: keeps the server's CPU lane busy
 Event = namedtuple("Event", "type value")
 TIMER = Event("TIMER", "NOTHING")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def addon():
-    import addon_utils  # on sys.path once bpy is imported
-
-    module = addon_utils.enable(ADDON, default_set=True)
-    assert module is not None, "the add-on did not enable"
-    yield module
-    addon_utils.disable(ADDON, default_set=True)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +49,7 @@ def tiny_server(tmp_path_factory):
 
 @pytest.fixture
 def prefs():
-    p = bpy.context.preferences.addons[ADDON].preferences
+    p = bpy.context.preferences.addons[aura_addon.__name__].preferences
     yield p
     for name in ("server_url", "token", "server_command", "server_dir", "poll_interval"):
         p.property_unset(name)
@@ -71,25 +63,14 @@ def online(prefs, server):
 
 
 @pytest.fixture(autouse=True)
-def settings():
+def settings(aura_settings):
     """Fresh panel fields, and every object a test makes removed after it."""
     before = set(bpy.data.objects)
-    s = bpy.context.scene.aura
-    _reset(s)
-    yield s
-    _reset(s)
+    yield aura_settings
     for obj in set(bpy.data.objects) - before:
         bpy.data.objects.remove(obj, do_unlink=True)
     for mesh in [m for m in bpy.data.meshes if m.users == 0]:
         bpy.data.meshes.remove(mesh)
-
-
-def _reset(s) -> None:
-    for prop in s.bl_rna.properties:
-        if prop.identifier != "rna_type" and not prop.is_readonly:
-            s.property_unset(prop.identifier)
-    for name in ("variations", "checks", "concepts"):
-        getattr(s, name).clear()
 
 
 def _min_radius_xz(mesh: trimesh.Trimesh) -> float:
@@ -170,7 +151,7 @@ def test_concepts_then_generate_from_the_picked_one(tiny_server, prefs, settings
     settings.motif_backend = "image-to-3d"
     settings.motif_params = json.dumps(tiny_models.FAST_PARAMS)
     assert bpy.ops.aura.concepts() == {"FINISHED"}
-    assert len(settings.concepts) == operators.CONCEPT_COUNT
+    assert len(settings.concepts) == motif.CONCEPT_COUNT
     images = [bpy.data.images[c.image_name] for c in settings.concepts]
     try:
         assert all(tuple(image.size) == (32, 32) and image.preview for image in images)
@@ -197,7 +178,7 @@ def test_concepts_then_generate_from_the_picked_one(tiny_server, prefs, settings
 def test_generate_steps_never_wait_on_the_network(online, settings):
     blockers = _busy_lane(online)
     settings.has_motif, settings.motif_prompt = True, "a star"
-    run = operators.GenerateRun()
+    run = motif.GenerateRun()
     try:
         run.start(bpy.context)
         durations, pending_steps = [], 0
@@ -233,25 +214,23 @@ def test_modal_escape_cancels_the_server_job(online, settings):
         def report(self, level, message):
             self.reports.append((level, message))
 
-    run = operators.GenerateRun()
+    run = motif.GenerateRun()
     op = ModalSelf(run)
     try:
         run.start(bpy.context)
         while run.task.snapshot().job_id is None:
             t0 = time.perf_counter()
-            assert operators.AURA_OT_generate.modal(op, bpy.context, TIMER) == {"PASS_THROUGH"}
+            assert motif.AURA_OT_generate.modal(op, bpy.context, TIMER) == {"PASS_THROUGH"}
             assert time.perf_counter() - t0 < 0.05
             time.sleep(0.005)
         job_id = run.task.snapshot().job_id
         other = Event("MOUSEMOVE", "NOTHING")
-        assert operators.AURA_OT_generate.modal(op, bpy.context, other) == {"PASS_THROUGH"}
-        assert operators.AURA_OT_generate.modal(op, bpy.context, Event("ESC", "PRESS")) == {
+        assert motif.AURA_OT_generate.modal(op, bpy.context, other) == {"PASS_THROUGH"}
+        assert motif.AURA_OT_generate.modal(op, bpy.context, Event("ESC", "PRESS")) == {
             "RUNNING_MODAL"
         }
         deadline = time.monotonic() + 10
-        while (outcome := operators.AURA_OT_generate.modal(op, bpy.context, TIMER)) == {
-            "PASS_THROUGH"
-        }:
+        while (outcome := motif.AURA_OT_generate.modal(op, bpy.context, TIMER)) == {"PASS_THROUGH"}:
             assert time.monotonic() < deadline
             time.sleep(0.01)
     finally:
@@ -266,7 +245,7 @@ def test_modal_escape_cancels_the_server_job(online, settings):
 def test_cancel_button_cancels_the_server_job(online, settings):
     blockers = _busy_lane(online, 1)
     settings.has_motif, settings.motif_prompt = True, "a crown"
-    run = operators.GenerateRun()
+    run = motif.GenerateRun()
     try:
         run.start(bpy.context)
         while run.task.snapshot().job_id is None:
@@ -274,7 +253,7 @@ def test_cancel_button_cancels_the_server_job(online, settings):
             time.sleep(0.005)
         job_id = run.task.snapshot().job_id
         assert bpy.ops.aura.cancel_job(kind="generate") == {"FINISHED"}
-        outcome = operators.run_blocking(run, bpy.context)
+        outcome = base.run_blocking(run, bpy.context)
     finally:
         _cancel(online, blockers)
     assert outcome == {"CANCELLED"} and run.level == "WARNING"
@@ -293,9 +272,9 @@ def test_server_down_is_a_clear_report(prefs, settings):
     assert "refused" in settings.status
 
     settings.has_motif, settings.motif_prompt = True, "a leaf"
-    run = operators.GenerateRun()
+    run = motif.GenerateRun()
     run.start(bpy.context)
-    outcome = operators.run_blocking(run, bpy.context)  # no exception escapes the run
+    outcome = base.run_blocking(run, bpy.context)  # no exception escapes the run
     assert outcome == {"CANCELLED"} and run.level == "ERROR"
     assert url in run.message and "is the server running?" in run.message
 
@@ -373,13 +352,13 @@ def test_rebuild_updates_the_design_in_place(settings):
     assert len(cube.data.vertices) == 8 and scene.SPEC_PROP not in cube
 
 
-def test_load_design_and_rebuild_need_an_aura_object(settings):
+def test_load_design_and_rebuild_need_an_aura_object(settings, reset_settings):
     with pytest.raises(RuntimeError, match="No Aura design here yet"):
         bpy.ops.aura.rebuild()
     settings.size_system, settings.size_jp = "JP", 11
     assert bpy.ops.aura.build_ring() == {"FINISHED"}
     metal = settings.design
-    _reset(settings)
+    reset_settings(settings)
     bpy.context.view_layer.objects.active = design.stones_of(metal)[0]  # a stone picks its ring
     assert bpy.ops.aura.load_design() == {"FINISHED"}
     assert settings.size_system == "JP" and settings.size_jp == 11 and settings.design == metal
@@ -408,6 +387,57 @@ def test_check_print_finds_and_selects_thin_walls(settings):
     assert set(thin) <= {p.index for p in metal.data.polygons if p.select}
 
 
+def test_check_measures_a_scaled_ring_and_every_figure_moves_with_it(settings, tmp_path):
+    """One report: after a mesh edit, Check gives the figures a build of that mesh would, and
+    the spec sheet prints them (nothing stale from the build)."""
+    import bmesh
+
+    from aura_addon.showcase import make_showcase
+
+    assert bpy.ops.aura.build_ring() == {"FINISHED"}  # US 7, 1 ct round diamond, 18K yellow
+    metal = settings.design
+    built = design.report_of(metal)
+    # the jeweler scales the metal by 1.1 and splits some faces (the triangle count changes)
+    metal.data.transform(Matrix.Scale(1.1, 4))
+    bm = bmesh.new()
+    bm.from_mesh(metal.data)
+    bmesh.ops.subdivide_edges(bm, edges=bm.edges[:200], cuts=1, use_grid_fill=True)
+    bm.to_mesh(metal.data)
+    bm.free()
+    assert bpy.ops.aura.check_print() == {"FINISHED"}
+    report = design.report_of(metal)
+
+    stl = tmp_path / "scaled.stl"  # an independent reading of the mesh as it is now
+    assert bpy.ops.aura.export_stl(filepath=str(stl), stones=False) == {"FINISHED"}
+    ring = trimesh.load(stl, force="mesh")
+    diameter = report["inner_diameter_mm"]
+    assert diameter == pytest.approx(1.1 * built["inner_diameter_mm"], abs=0.01)
+    assert diameter == pytest.approx(2 * _min_radius_xz(ring), abs=0.05)
+    assert report["inner_circumference_mm"] == pytest.approx(np.pi * diameter, abs=1e-3)
+    assert report["design_inner_diameter_mm"] == built["design_inner_diameter_mm"]
+    assert report["triangles"] == len(ring.faces) != built["triangles"]
+    assert report["volume_mm3"] == pytest.approx(ring.volume, rel=1e-4)
+    assert report["volume_mm3"] == pytest.approx(1.1**3 * built["volume_mm3"], rel=1e-3)
+    assert report["weight_g"] == pytest.approx(ring.volume * 15.53 / 1000, rel=1e-3)
+    assert settings.weight_g == pytest.approx(report["weight_g"], rel=1e-3)
+    us = (np.pi * 2 * _min_radius_xz(ring) - 36.5367) / 2.5535  # the US size this ring is now
+    assert abs(report["size"]["nearest"]["US"]["value"] - us) <= 0.125 + 0.01
+    assert report["size"]["nearest"]["US"]["value"] >= 9  # was US 7
+    failed = {c["name"]: c for c in report["checks"] if not c["passed"]}
+    assert failed["inner_diameter"]["value"] == pytest.approx(diameter, abs=1e-3)
+    assert report["gems"] == built["gems"] and report["solver"] == built["solver"]
+
+    out = tmp_path / "showcase"
+    written = make_showcase(design.result_of(metal), out, views=["front"], size=32, samples=1)
+    sheet = json.loads((out / "spec_sheet.json").read_text())
+    assert sheet["size"]["inner_diameter_mm"] == diameter
+    assert sheet["size"]["inner_circumference_mm"] == report["inner_circumference_mm"]
+    assert sheet["metal"]["weight_g"] == report["weight_g"]
+    html = (out / "spec_sheet.html").read_text()
+    assert f"{diameter:.2f} mm" in html and f"{report['inner_circumference_mm']:.2f} mm" in html
+    assert f"{report['weight_g']:.2f} g" in html and written["spec_html"]
+
+
 def test_user_mistakes_are_reports(settings, tmp_path):
     settings.size_us = 7.1
     with pytest.raises(RuntimeError, match=r"size\.value: 7\.1 is not allowed"):
@@ -423,10 +453,10 @@ def test_user_mistakes_are_reports(settings, tmp_path):
 
 
 def test_data_changing_operators_are_undoable():
-    for cls in operators.CLASSES:
+    for cls in [c for c in aura_addon.classes() if issubclass(c, bpy.types.Operator)]:
         changes_data = cls.bl_idname not in {
             "aura.cancel_job", "aura.start_server", "aura.stop_server", "aura.check_server",
-            "aura.export_stl",
+            "aura.export_stl", "aura.showcase",
         }  # fmt: skip
         assert ("UNDO" in getattr(cls, "bl_options", set())) == changes_data, cls.bl_idname
 

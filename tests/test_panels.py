@@ -11,41 +11,25 @@ import types
 import bpy
 import pytest
 
-from aura_addon import properties, server_line, tasks, ui
+import aura_addon
 from aura_addon.jewelry import sizes
 from aura_addon.jewelry.spec import DesignSpec, SpecError
+from aura_addon.studio import tasks
+from aura_addon.ui import properties, server_line
 
-ADDON = "aura_addon"
 UI_FUNCTIONS = bpy.types.UILayout.bl_rna.functions
 UI_PROPERTIES = bpy.types.UILayout.bl_rna.properties
 ICONS = set(UI_FUNCTIONS["label"].parameters["icon"].enum_items.keys())
 SUB_LAYOUTS = {"row", "column", "box", "split", "grid_flow", "column_flow"}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def addon():
-    import addon_utils  # on sys.path once bpy is imported
-
-    module = addon_utils.enable(ADDON, default_set=True)
-    assert module is not None, "the add-on did not enable"
-    yield module
-    addon_utils.disable(ADDON, default_set=True)
+pytestmark = pytest.mark.usefixtures("addon")
+PANELS = [c for c in aura_addon.classes() if issubclass(c, bpy.types.Panel)]
 
 
 @pytest.fixture
-def settings():
-    s = bpy.context.scene.aura
-    _reset(s)
-    yield s
-    _reset(s)
-
-
-def _reset(s) -> None:
-    for prop in s.bl_rna.properties:
-        if prop.identifier != "rna_type" and not prop.is_readonly:
-            s.property_unset(prop.identifier)
-    for name in ("variations", "checks", "concepts"):
-        getattr(s, name).clear()
+def settings(aura_settings):
+    return aura_settings
 
 
 # The recording layout -------------------------------------------------------------------
@@ -132,7 +116,7 @@ def draw_all(context=None) -> list:
     """Draw every Aura panel (headers too); returns the recorded calls."""
     context = context or bpy.context
     log: list = []
-    for cls in ui.CLASSES:
+    for cls in PANELS:
         if hasattr(cls, "draw_header"):
             cls.draw_header(PanelStandIn(cls, RecordingLayout(log)), context)
         cls.draw(PanelStandIn(cls, RecordingLayout(log)), context)
@@ -287,7 +271,7 @@ def test_server_line_states(settings, connected):
 
 
 def test_preferences_draw(settings):
-    prefs = bpy.context.preferences.addons[ADDON].preferences
+    prefs = bpy.context.preferences.addons[aura_addon.__name__].preferences
     log: list = []
     cls = type(prefs)
     cls.draw(PanelStandIn(cls, RecordingLayout(log), prefs), bpy.context)

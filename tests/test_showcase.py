@@ -18,7 +18,7 @@ import trimesh
 from mathutils import Matrix
 from PIL import Image
 
-from aura_addon import pipeline
+from aura_addon.builder import pipeline
 from aura_addon.jewelry import sizes
 from aura_addon.jewelry.materials import METALS, STONES
 from aura_addon.jewelry.spec import DesignSpec
@@ -321,6 +321,22 @@ def test_gpu_is_used_when_present_and_preferences_are_restored():
     except ShowcaseError as exc:  # a machine without one: said plainly
         assert "no GPU was found" in str(exc)
     assert prefs.compute_device_type == before
+
+
+def test_a_design_without_a_full_report_is_measured_again(solitaire, tmp_path):
+    """An older design's report (no gems, no circumference) is not patched: the showcase has
+    the one report function measure the mesh, and prints what a build would."""
+    import dataclasses
+
+    result, _written, _out = solitaire
+    old = {"checks": result.report["checks"], "passed": True, "weight_g": 99.0}
+    written = make_showcase(
+        dataclasses.replace(result, report=old), tmp_path, views=["front"], size=32, samples=1
+    )
+    data = json.loads(Path(written["spec_json"]).read_text(encoding="utf-8"))
+    assert data["metal"]["weight_g"] == result.report["weight_g"] != 99.0
+    assert data["size"]["inner_circumference_mm"] == result.report["inner_circumference_mm"]
+    assert [s["carat"] for s in data["stones"]] == [g["carat"] for g in result.report["gems"]]
 
 
 def test_a_mesh_that_is_not_a_ring_is_a_clear_error(tmp_path):

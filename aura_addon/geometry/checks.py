@@ -5,7 +5,7 @@ volume and weight of the chosen alloy."""
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import bmesh
 import bpy
@@ -42,11 +42,7 @@ class MeshStats:
     thin_faces: list[int] = field(default_factory=list)  # faces whose wall is under the minimum
     inner_diameter_mm: float | None = None
     bounds_mm: list[list[float]] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        d = asdict(self)
-        d.pop("thin_faces")
-        return d
+    triangles: int = 0
 
 
 def _plane_cut(tri: np.ndarray, dist: np.ndarray, axis: np.ndarray) -> tuple[float, float]:
@@ -151,6 +147,7 @@ def mesh_stats(mesh: bpy.types.Mesh, wall_threshold: float = MIN_WALL_MM) -> Mes
             thin_faces=thin,
             inner_diameter_mm=inner_diameter(tree),
             bounds_mm=[co.min(axis=0).round(4).tolist(), co.max(axis=0).round(4).tolist()],
+            triangles=len(tris),
         )
     finally:
         bm.free()

@@ -78,57 +78,6 @@ def loft(rings: list[np.ndarray], cap_first: bool = True, cap_last: bool = True)
     return MeshData(np.vstack(verts), faces).outward()
 
 
-def _frame(axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    axis = axis / np.linalg.norm(axis)
-    helper = np.array([1.0, 0, 0]) if abs(axis[0]) < 0.9 else np.array([0, 1.0, 0])
-    u = np.cross(axis, helper)
-    u /= np.linalg.norm(u)
-    return u, np.cross(axis, u)
-
-
-def rod(points, radii, segments: int = 16) -> MeshData:
-    """A round wire through `points` (radius per point), with a half sphere at each end.
-
-    Rings at the bends sit square to the mean direction and are carried from one to the
-    next without twisting, so the surface stays clean for booleans.
-    """
-    pts = np.asarray(points, dtype=float)
-    ang = np.linspace(0, 2 * np.pi, segments, endpoint=False)
-    cos_a, sin_a = np.cos(ang)[:, None], np.sin(ang)[:, None]
-    dirs = np.diff(pts, axis=0)
-    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
-    tangents = (
-        [dirs[0]]
-        + [
-            (dirs[i - 1] + dirs[i]) / np.linalg.norm(dirs[i - 1] + dirs[i])
-            for i in range(1, len(dirs))
-        ]
-        + [dirs[-1]]
-    )
-    u, _ = _frame(tangents[0])
-    rings = []
-    for i, (p, t) in enumerate(zip(pts, tangents, strict=True)):
-        u = u - np.dot(u, t) * t
-        u /= np.linalg.norm(u)
-        v = np.cross(t, u)
-        # a ring at a bend is stretched so the wire keeps its thickness through the bend
-        stretch = 1.0 if i in (0, len(pts) - 1) else 1.0 / max(0.5, float(np.dot(t, dirs[i])))
-        rings.append(p + radii[i] * (cos_a * u * stretch + sin_a * v))
-    w0, w1 = tangents[0], tangents[-1]
-    circle0 = rings[0] - pts[0]
-    circle1 = rings[-1] - pts[-1]
-    lower = [np.atleast_2d(pts[0] - w0 * radii[0])]
-    for k in range(1, 4):
-        a = math.pi / 2 * (1 - k / 4)
-        lower.append(pts[0] - w0 * radii[0] * math.sin(a) + circle0 * math.cos(a))
-    upper = []
-    for k in range(1, 4):
-        a = math.pi / 2 * k / 4
-        upper.append(pts[-1] + w1 * radii[-1] * math.sin(a) + circle1 * math.cos(a))
-    upper.append(np.atleast_2d(pts[-1] + w1 * radii[-1]))
-    return loft(lower + rings + upper, cap_first=False, cap_last=False)
-
-
 def post(
     x: float,
     y: float,
@@ -154,32 +103,3 @@ def post(
         )
     rings.append(np.array([[x, y, top_z + top_radius]]))
     return loft(rings, cap_first=True, cap_last=False)
-
-
-def tube_loop(path: np.ndarray, radius: float, segments: int = 12) -> MeshData:
-    """A closed tube of round section along a closed, level (constant z) path of points."""
-    m = len(path)
-    ang = np.linspace(0, 2 * np.pi, segments, endpoint=False)
-    up = np.array([0.0, 0.0, 1.0])
-    verts = []
-    for i in range(m):
-        tangent = path[(i + 1) % m] - path[i - 1]
-        tangent /= np.linalg.norm(tangent)
-        side = np.cross(tangent, up)  # same frame all round: no twist between rings
-        verts.append(path[i] + radius * (np.outer(np.cos(ang), up) + np.outer(np.sin(ang), side)))
-    faces = []
-    for i in range(m):
-        a, b = i * segments, ((i + 1) % m) * segments
-        for k in range(segments):
-            k1 = (k + 1) % segments
-            faces.append((a + k, a + k1, b + k1, b + k))
-    return MeshData(np.vstack(verts), faces).outward()
-
-
-def concat(parts: list[MeshData]) -> MeshData:
-    verts, faces, offset = [], [], 0
-    for p in parts:
-        verts.append(p.verts)
-        faces += [tuple(i + offset for i in f) for f in p.faces]
-        offset += len(p.verts)
-    return MeshData(np.vstack(verts), faces)

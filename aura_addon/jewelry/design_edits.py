@@ -14,6 +14,7 @@ seed gives the same list.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 
@@ -139,8 +140,8 @@ def _shift_size(size, steps: float, words: str):
     from .spec import RingSize
 
     if size.diameter_mm is not None:
-        circumference = size.circumference_mm + steps * 2.5535  # one US size, in mm
-        diameter = round(circumference / 3.141592653589793, 2)
+        circumference = size.circumference_mm + steps * sizes.US_STEP_MM  # US sizes, in mm
+        diameter = round(circumference / math.pi, 2)
         _check_range("size.diameter_mm", diameter, (sizes.DIAMETER_MIN, sizes.DIAMETER_MAX), words)
         return RingSize(system=None, value=None, diameter_mm=diameter)
     system, value = size.system, size.value
@@ -156,7 +157,7 @@ def _shift_size(size, steps: float, words: str):
             raise IntentError("size", f"{system} {value} {steps:+g}", allowed, words)
         return RingSize(system=system, value=chart[index])
     if system == "UK":
-        index = (sizes.circumference_mm("UK", value) - 37.5) / 1.25 + steps  # A is 0
+        index = sizes.uk_index(value) + steps  # A is 0
         if index * 2 != int(index * 2):
             raise IntentError(
                 "size", f"UK {value} {steps:+g}", "UK sizes come in half steps", words

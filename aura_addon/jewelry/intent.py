@@ -34,7 +34,7 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 
-from . import gem_cuts, sizes
+from . import sizes
 from .spec import DesignSpec, Gem, SpecError
 
 MAX_TEXT = 2000  # characters; a design description, not a document
@@ -848,7 +848,3 @@ def _lone_size(phrase: str) -> dict | None:
             return None
         return {"system": "US", "value": value}
     return None
-
-
-# Re-exported for callers that describe the vocabulary (the panel's help text).
-CUTS = gem_cuts.CUTS

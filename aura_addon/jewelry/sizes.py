@@ -17,10 +17,16 @@ from dataclasses import dataclass
 
 SYSTEMS = ("US", "UK", "EU", "CH", "JP", "HK")
 
+# The charts' formulas for the inner circumference C, mm (US: ANSI/jewelers' charts;
+# UK/Australia: BS 6820 letters; Swiss: ISO 8653 less 40).
+US_BASE_MM, US_STEP_MM = 36.5367, 2.5535  # C = US_BASE_MM + US_STEP_MM * size
+UK_BASE_MM, UK_STEP_MM = 37.5, 1.25  # C = UK_BASE_MM + UK_STEP_MM * index (A = 0, 1/2 = 0.5)
+CH_OFFSET_MM = 40.0  # C = size + CH_OFFSET_MM
+
 US_MIN, US_MAX = 1.0, 16.0  # US 0 exists on some charts but is a child size; 1 is our floor
 UK_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 EU_MIN, EU_MAX = 36.5, 77.5
-CH_MIN, CH_MAX = EU_MIN - 40, EU_MAX - 40
+CH_MIN, CH_MAX = EU_MIN - CH_OFFSET_MM, EU_MAX - CH_OFFSET_MM
 DIAMETER_MIN, DIAMETER_MAX = 12.0, 26.0
 
 # Japanese size -> US size (published chart).
@@ -42,14 +48,14 @@ class SizeError(ValueError):
 
 
 def us_circumference(us: float) -> float:
-    return 36.5367 + 2.5535 * us
+    return US_BASE_MM + US_STEP_MM * us
 
 
-def _us_from_circumference(c: float) -> float:
-    return (c - 36.5367) / 2.5535
+def uk_circumference(index: float) -> float:
+    return UK_BASE_MM + UK_STEP_MM * index
 
 
-def _uk_index(value: str) -> float:
+def uk_index(value: str) -> float:
     """'M' -> 12, 'M 1/2' -> 12.5 (also 'M1/2', 'M½', 'M.5')."""
     text = str(value).strip().upper().replace("½", " 1/2")
     m = re.fullmatch(r"([A-Z])\s*(?:(1/2|\.5))?", text)
@@ -89,7 +95,7 @@ def circumference_mm(system: str, value) -> float:
             )
         return us_circumference(us)
     if system == "UK":
-        return 37.5 + 1.25 * _uk_index(value)
+        return uk_circumference(uk_index(value))
     if system in ("EU", "CH"):
         number = _number(system, value)
         lo, hi = (EU_MIN, EU_MAX) if system == "EU" else (CH_MIN, CH_MAX)
@@ -97,7 +103,7 @@ def circumference_mm(system: str, value) -> float:
             raise SizeError(
                 f"size.value: {value!r} is not a {system} size; allowed: {lo:g} to {hi:g} in half steps"
             )
-        return number if system == "EU" else number + 40.0
+        return number if system == "EU" else number + CH_OFFSET_MM
     if system in ("JP", "HK"):
         table = JP_TO_US if system == "JP" else HK_TO_US
         number = _number(system, value)
@@ -176,9 +182,9 @@ def parse_size_range(text: str) -> list[tuple[str, object]]:
     system, first, last, step = m.group(1).upper(), m.group(2), m.group(3), m.group(4)
     sizes = all_sizes(system)
     if system == "UK":
-        lo, hi = _uk_index(first), _uk_index(last)
+        lo, hi = uk_index(first), uk_index(last)
         step_f = float(step) if step else 1.0
-        keys = [_uk_index(s) for s in sizes]
+        keys = [uk_index(s) for s in sizes]
         circumference_mm("UK", first)
         picked = [
             s

@@ -23,50 +23,22 @@ from .options import (
 
 __all__ = ["QUICK_SAMPLES", "QUICK_SIZE", "ShowcaseError", "VIEW_NAMES", "make_showcase"]
 
-REQUIRED_REPORT = ("metal", "volume_mm3", "weight_g", "checks", "passed", "inner_diameter_mm")
+# What the sheets read from the build report.
+SHOWN = ("name", "size", "inner_diameter_mm", "inner_circumference_mm", "metal", "volume_mm3",
+         "weight_g", "checks", "passed", "gems")  # fmt: skip
 
 
-def _with_full_report(result):
-    """The result with a report that has everything the sheets show. A report from
-    pipeline.build has it all; an older or re-checked one may lack the size conversions,
-    name or stones, which follow from the spec. Weight and checks must be there."""
+def _measured(result):
+    """The result with a report holding every figure the sheets show. A build's or a Check's
+    report does; any other (an older design's) is made again from the mesh by the one
+    report function, never patched here."""
     import dataclasses
 
-    from ..jewelry import sizes
+    from ..builder import pipeline
 
-    report = dict(result.report or {})
-    missing = [key for key in REQUIRED_REPORT if key not in report]
-    if missing:
-        raise ShowcaseError(
-            f"the build report lacks {', '.join(missing)}: build or re-check the design first"
-        )
-    spec = result.spec
-    diameter = spec.size.inner_diameter_mm
-    report.setdefault("name", spec.name or "Aura ring")
-    report.setdefault(
-        "size",
-        {
-            "spec": spec.size.label,
-            "nearest": {k: v.as_dict() for k, v in sizes.nearest_sizes(diameter).items()},
-        },
-    )
-    report.setdefault(
-        "inner_circumference_mm", round(report["inner_diameter_mm"] * 3.141592653589793, 4)
-    )
-    if "gems" not in report and spec.gem is not None:
-        length, width = spec.gem.dimensions()
-        report["gems"] = [
-            {
-                "cut": spec.gem.cut,
-                "stone": spec.gem.stone,
-                "size_mm": [round(length, 3)]
-                if spec.gem.cut == "round"
-                else [round(length, 3), round(width, 3)],
-                "carat": round(spec.gem.carat_weight(), 3),
-                "count": len(result.stones),
-            }
-        ]
-    return dataclasses.replace(result, report=report)
+    if all(key in (result.report or {}) for key in SHOWN):
+        return result
+    return pipeline.recheck(dataclasses.replace(result, report=dict(result.report or {})))
 
 
 def make_showcase(
@@ -90,7 +62,7 @@ def make_showcase(
 
     check_options(size, samples, device)
     names = check_views(views)
-    result = _with_full_report(result)
+    result = _measured(result)
     out = Path(out_dir)
     timings = {}
     total_steps = len(names) + 3

@@ -2,7 +2,8 @@
 one size or a whole size run, and batches of such items.
 
 No UI and no bpy at import (the pipeline is imported when a ring is built): the batch script
-and the add-on's operators share this code. Failures are `ProductionError`s carrying the exit
+and the add-on's operators share this code (reaching the server, planning, fetching motifs,
+the one-line summaries); the operators only add threads, progress and Blender state. Failures are `ProductionError`s carrying the exit
 code the batch script reports: 2 bad input, 3 server unreachable or a generation job failed,
 4 a print check failed.
 """
@@ -18,10 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..jewelry import sizes
+from ..jewelry.materials import METALS, STONES
+from ..jewelry.spec import BACKENDS, DesignSpec, Motif, RingSize, SpecError
 from . import client as aura_client
-from .jewelry import sizes
-from .jewelry.materials import METALS
-from .jewelry.spec import BACKENDS, DesignSpec, Motif, RingSize, SpecError
+from .errors import UserError
+from .urls import default_url, is_loopback_url
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1  # a bug, never a user mistake: reported with its traceback
@@ -36,7 +39,7 @@ def worst(codes) -> int:
     return max(codes, key=lambda c: _SEVERITY.get(c, 5), default=EXIT_OK)
 
 
-class ProductionError(Exception):
+class ProductionError(UserError):
     code = EXIT_INTERNAL
 
 
@@ -255,11 +258,17 @@ def read_batch(path) -> tuple[list[Item], list[BadLine]]:
 
 # The server: connected on first use, started locally when none answers -----------------------
 
+CLI_START_HINT = (
+    "start one with `python -m ai_server serve`, or leave out --no-autostart to have one started"
+)
+
 
 class ServerLink:
-    """The AI server for a run. Nothing is contacted until a prompt or motif needs it; when
-    nothing answers at a loopback URL and `autostart` is on, a local server is started as a
-    child process and stopped by `close()`."""
+    """The AI server for a run (the batch script's) or for one action (the panel's). Nothing
+    is contacted until a prompt or motif needs it; when nothing answers at a loopback URL and
+    `autostart` is on, a local server is started as a child process (`local_server()` makes
+    it: the panel's Start Server puts it on the URL's port) and stopped by `close()`, unless
+    `keep_local()` took it over."""
 
     def __init__(
         self,
@@ -269,13 +278,23 @@ class ServerLink:
         progress: Callable[[str], None] = _quiet,
         server_command=None,
         start_timeout_s: float = 90.0,
+        *,
+        timeout: float = 30.0,
+        local_server: Callable[[], aura_client.LocalServer] | None = None,
+        start_hint: str = CLI_START_HINT,
     ):
-        self.url = (url or aura_client.default_url()).rstrip("/")
+        self.url = (url or default_url()).rstrip("/")
         self.token = token
         self.autostart = autostart
         self.progress = progress
         self.server_command = server_command
         self.start_timeout_s = start_timeout_s
+        self.timeout = timeout  # per request, seconds
+        # what to start when nothing answers (default: a server on a free port)
+        self.local_server = local_server or (
+            lambda: aura_client.LocalServer(command=self.server_command)
+        )
+        self.start_hint = start_hint
         self.local: aura_client.LocalServer | None = None
         self._client: aura_client.AuraClient | None = None
         self._failure: ProductionError | None = None
@@ -294,7 +313,7 @@ class ServerLink:
 
     def _connect(self) -> aura_client.AuraClient:
         try:
-            candidate = aura_client.AuraClient(self.url, token=self.token)
+            candidate = aura_client.AuraClient(self.url, token=self.token, timeout=self.timeout)
         except ValueError as exc:
             raise BadInput(f"server: {exc}") from None
         try:
@@ -307,15 +326,12 @@ class ServerLink:
             candidate.close()
             unreachable = exc
         if not self.autostart:
-            raise ServerFailure(
-                f"{unreachable}; start one with `python -m ai_server serve`, "
-                "or leave out --no-autostart to have one started"
-            )
-        if not aura_client.is_loopback_url(self.url):
+            raise ServerFailure(f"{unreachable}; {self.start_hint}")
+        if not is_loopback_url(self.url):
             raise ServerFailure(f"{unreachable}; a local server is only started for a loopback URL")
         self.progress(f"server: nothing answers at {self.url}; starting a local server")
         t0 = time.perf_counter()
-        self.local = aura_client.LocalServer(command=self.server_command)
+        self.local = self.local_server()
         try:
             self.local.start(timeout_s=self.start_timeout_s)
         except aura_client.ServerStartError as exc:
@@ -324,7 +340,12 @@ class ServerLink:
         self.progress(
             f"server: local server up at {self.local.url} ({time.perf_counter() - t0:.2f}s)"
         )
-        return aura_client.AuraClient(self.local.url, token=self.token)
+        return aura_client.AuraClient(self.local.url, token=self.token, timeout=self.timeout)
+
+    def keep_local(self) -> aura_client.LocalServer | None:
+        """Hand over the local server this link started: close() no longer stops it."""
+        local, self.local = self.local, None
+        return local
 
     def close(self) -> None:
         if self._client is not None:
@@ -343,39 +364,85 @@ def _server_failure(exc: Exception, what: str) -> ProductionError:
     return ServerFailure(f"{what}: {exc}")
 
 
+def _spec_answer(answer: dict, what: str) -> tuple[DesignSpec, dict]:
+    """A design answer of the server -> (DesignSpec, the rest of the answer)."""
+    try:
+        spec = DesignSpec.from_dict(answer.get("spec"))
+    except SpecError as exc:
+        raise BadInput(f"{what}: the spec the server sent is not valid: {exc}") from None
+    return spec, {k: v for k, v in answer.items() if k != "spec"}
+
+
 def plan(link: ServerLink, prompt: str, progress: Callable[[str], None] = _quiet):
-    """Words -> (DesignSpec, plan info) through the server's /v1/plan."""
+    """Words -> (DesignSpec, plan info: provider, understood, text) through /v1/plan."""
     client = link.client()
     t0 = time.perf_counter()
     try:
         answer = client.plan(prompt)
     except aura_client.ClientError as exc:
         raise _server_failure(exc, "plan") from None
-    try:
-        spec = DesignSpec.from_dict(answer.get("spec"))
-    except SpecError as exc:
-        raise BadInput(f"plan: the planned spec is not valid: {exc}") from None
-    info = {k: v for k, v in answer.items() if k != "spec"}
+    spec, info = _spec_answer(answer, "plan")
     info["text"] = prompt
     provider = info.get("provider", "?")
     progress(f"plan: {describe(spec)} [{provider}] ({time.perf_counter() - t0:.2f}s)")
     return spec, info
 
 
-class MotifStore:
-    """Motif meshes generated on the server, once per (prompt, backend, seed, size): a size
-    run or a batch of the same motif pays for it once."""
+def refine(link: ServerLink, spec: DesignSpec, instruction: str) -> tuple[DesignSpec, dict]:
+    """A design changed as the words say -> (DesignSpec, info: provider, ...) via /v1/refine."""
+    try:
+        answer = link.client().refine(spec.to_dict(), instruction)
+    except aura_client.ClientError as exc:
+        raise _server_failure(exc, "refine") from None
+    return _spec_answer(answer, "refine")
 
-    def __init__(self, link: ServerLink, folder, progress=_quiet, timeout_s: float = 600.0):
+
+def variations(link: ServerLink, spec: DesignSpec, n: int, seed: int) -> list[DesignSpec]:
+    """n alternatives to a design (/v1/variations)."""
+    try:
+        found = link.client().variations(spec.to_dict(), n=n, seed=seed)
+    except aura_client.ClientError as exc:
+        raise _server_failure(exc, "variations") from None
+    try:
+        return [DesignSpec.from_dict(data) for data in found]
+    except SpecError as exc:
+        raise BadInput(f"variations: a proposed spec is not valid: {exc}") from None
+
+
+def _follow(client, job: dict, on_job, timeout_s: float, poll_s: float, cancel_event) -> dict:
+    """A created job followed to its end; `on_job(job)` sees it and every change."""
+    if on_job is not None:
+        on_job(job)
+    return client.wait(
+        job["id"], on_progress=on_job, poll_s=poll_s, timeout_s=timeout_s,
+        cancel_event=cancel_event,
+    )  # fmt: skip
+
+
+class MotifStore:
+    """Motif meshes generated on the server, once per (prompt, backend, seed, size, params,
+    concept): a size run or a batch of the same motif pays for it once.
+
+    `on_job(job)` and `cancel_event` (a threading.Event) are for a caller that shows progress
+    and can cancel (the panel); cancelling raises client.WaitCancelled after the job is
+    cancelled on the server."""
+
+    def __init__(
+        self, link: ServerLink, folder, progress=_quiet, timeout_s: float = 600.0, poll_s=0.5
+    ):
         self.link = link
         self.folder = Path(folder)
         self.progress = progress
         self.timeout_s = timeout_s
+        self.poll_s = poll_s
         self._made: dict[tuple, tuple[Path, dict]] = {}
 
-    def get(self, motif: Motif) -> tuple[Path, dict]:
-        """(OBJ path, job info) for a motif."""
-        key = (motif.prompt, motif.backend, motif.seed, motif.size_mm)
+    def get(
+        self, motif: Motif, *, params=None, concept=None, on_job=None, cancel_event=None
+    ) -> tuple[Path, dict]:
+        """(OBJ path, job info) for a motif (from a concept image "<job id>/<index>" when
+        `concept` is given)."""
+        key = (motif.prompt, motif.backend, motif.seed, motif.size_mm, json.dumps(params), concept)
         if key in self._made:
             path, info = self._made[key]
             self.progress(f"motif: reusing job {info['job_id'][:8]} ({motif.prompt!r})")
@@ -387,17 +454,22 @@ class MotifStore:
         stages: list[str] = []
 
         def on_progress(job: dict) -> None:
+            if on_job is not None:
+                on_job(job)
             stage = job.get("stage") or job.get("status")
             if stage and stage not in stages and job.get("status") == "running":
                 stages.append(stage)
                 self.progress(f"motif: {stage} ({int(100 * (job.get('progress') or 0))}%)")
 
         try:
-            job = client.create_job(motif.prompt, motif.backend, motif.seed, motif.size_mm)
-            done = client.wait(job["id"], on_progress=on_progress, timeout_s=self.timeout_s)
-            path = client.download_mesh(
-                job["id"], self.folder / f"motif_{len(self._made) + 1}_{job['id'][:8]}.obj"
-            )
+            job = client.create_job(
+                motif.prompt or None, motif.backend, motif.seed, motif.size_mm,
+                params=params, concept=concept,
+            )  # fmt: skip
+            done = _follow(client, job, on_progress, self.timeout_s, self.poll_s, cancel_event)
+            path = client.download_mesh(job["id"], self.folder / f"motif_{job['id']}.obj")
+        except aura_client.WaitCancelled:
+            raise  # the caller cancelled: not a failure
         except aura_client.JobFailed as exc:
             raise ServerFailure(f"{label}: generation job failed: {exc.error}") from None
         except aura_client.ClientError as exc:
@@ -418,23 +490,45 @@ class MotifStore:
         self._made[key] = (path, info)
         return path, info
 
+    def concepts(
+        self, prompt: str, n: int, seed: int, *, params=None, on_job=None, cancel_event=None
+    ) -> list[tuple[Path, str]]:
+        """Concept images of a motif to pick from: [(PNG path, concept reference)]."""
+        client = self.link.client()
+        try:
+            job = client.concepts(prompt, n=n, seed=seed, params=params)
+            done = _follow(client, job, on_job, self.timeout_s, self.poll_s, cancel_event)
+            found = []
+            for entry in (done.get("result") or {}).get("images", []):
+                index = int(entry["index"])
+                path = self.folder / f"{job['id']}_{index}.png"
+                client.download_concept(job["id"], index, path)
+                found.append((path, aura_client.concept_ref(job["id"], index)))
+        except aura_client.WaitCancelled:
+            raise
+        except aura_client.JobFailed as exc:
+            raise ServerFailure(f"concept images: the job failed: {exc.error}") from None
+        except aura_client.ClientError as exc:
+            raise _server_failure(exc, "concept images") from None
+        return found
+
 
 # Building ----------------------------------------------------------------------------------
 
 
 def describe(spec: DesignSpec) -> str:
-    """A one-line summary of a design for progress lines."""
-    parts = [spec.size.label, spec.metal, f"{spec.shank.profile} shank"]
+    """A design in one line, for the panel's lists and messages and the batch's progress:
+    "US 7 · 18K yellow gold · comfort shank · 1 ct round diamond, 4 prongs · motif 'a rose'"."""
+    parts = [spec.size.label, METALS[spec.metal].label, f"{spec.shank.profile} shank"]
     if spec.gem is not None:
-        amount = (
-            f"{spec.gem.carat:g} ct" if spec.gem.carat is not None else f"{spec.gem.size_mm} mm"
-        )
-        parts.append(f"{amount} {spec.gem.cut} {spec.gem.stone}")
+        g = spec.gem
+        weight = f"{g.carat:g} ct" if g.carat is not None else f"{g.carat_weight():.2f} ct"
         kind = spec.setting.type
-        parts.append(f"{spec.setting.prongs} prongs" if kind == "prong" else f"{kind} setting")
+        held = f"{spec.setting.prongs} prongs" if kind == "prong" else f"{kind} setting"
+        parts.append(f"{weight} {g.cut} {STONES[g.stone].label.lower()}, {held}")
     if spec.motif is not None:
-        parts.append(f"motif {spec.motif.prompt!r}")
-    return ", ".join(parts)
+        parts.append(f"motif {spec.motif.prompt[:24]!r}")
+    return " · ".join(parts)
 
 
 @dataclass
@@ -483,6 +577,7 @@ def write_report(path, report: dict) -> None:
 
 
 def checks_text(report: dict) -> str:
+    """A report's checks in one line: "7/7 passed", or "FAILED name (value vs threshold), ..."."""
     checks = report.get("checks", [])
     failed = [c for c in checks if not c["passed"]]
     if not failed:
@@ -493,14 +588,12 @@ def checks_text(report: dict) -> str:
 def _pipeline(progress: Callable[[str], None]):
     """The geometry pipeline, imported when a ring is first built (it pulls in bpy, which
     takes a moment; argument errors and server-only work never pay for it)."""
-    if "bpy" not in sys.modules:
-        t0 = time.perf_counter()
-        from . import pipeline
+    loaded = "bpy" in sys.modules
+    t0 = time.perf_counter()
+    from ..builder import pipeline
 
+    if not loaded:
         progress(f"blender: bpy loaded ({time.perf_counter() - t0:.2f}s)")
-        return pipeline
-    from . import pipeline
-
     return pipeline
 
 
@@ -517,8 +610,8 @@ def build_one(
     """Build, check and export one ring; the files are written even when a check fails (the
     report says which), and the outcome's code is then EXIT_CHECKS."""
     pipeline = _pipeline(progress)
-    from .geometry import motif as motif_mesh
-    from .geometry import scene
+    from ..geometry import motif as motif_mesh
+    from ..geometry import scene
 
     t0 = time.perf_counter()
     label = spec.size.label
@@ -536,7 +629,7 @@ def build_one(
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
         files = pipeline.export_files(result, target.stl, target.stones, target.report)
         if target.showcase is not None:
-            from .showcase import make_showcase
+            from ..showcase import make_showcase
 
             shown = make_showcase(
                 result,

@@ -11,31 +11,20 @@ from __future__ import annotations
 import atexit
 import threading
 import time
-from dataclasses import dataclass
 
 import bpy
 
+from ..studio import server_status
+from ..studio.errors import UserError
+from ..studio.server_status import Line, probe
 from . import preferences
-from .client import AuraClient, ClientError, LocalServer
-from .tasks import UserError
 
 PROBE_EVERY_S = 3.0
-PROBE_TIMEOUT_S = 10.0  # the first /v1/status may load torch to name the device
-
-
-@dataclass(frozen=True)
-class Line:
-    connected: bool | None  # None: not checked yet
-    text: str
-    url: str = ""
-    backends: tuple[str, ...] = ()
-    checked_at: float = 0.0
-
 
 _lock = threading.Lock()
 _line = Line(None, "not checked yet")
 _probe: threading.Thread | None = None
-_local: LocalServer | None = None  # the server Aura started on this computer
+_local = None  # the studio.client.LocalServer Aura started on this computer, if any
 
 
 def line() -> Line:
@@ -49,33 +38,6 @@ def set_line(new: Line) -> None:
         _line = new
 
 
-def describe_status(status: dict) -> tuple[str, tuple[str, ...]]:
-    """A short summary of /v1/status: device and the backends that can run."""
-    device = status.get("device")
-    if isinstance(device, dict):
-        device = device.get("name") or device.get("device")
-    backends = status.get("backends") or {}
-    if isinstance(backends, dict):
-        usable = tuple(name for name, info in backends.items() if (info or {}).get("available"))
-    else:
-        usable = tuple(str(b) for b in backends)
-    names = ", ".join(usable) if usable else "no backend available"
-    return f"connected · {device or 'unknown device'} · {names}", usable
-
-
-def probe(url: str, token: str | None) -> Line:
-    """Ask the server how it is (in whatever thread calls it)."""
-    try:
-        with AuraClient(url, token=token, timeout=PROBE_TIMEOUT_S) as client:
-            text, usable = describe_status(client.status())
-        return Line(True, text, url, usable, time.time())
-    except ClientError as exc:
-        reason = getattr(exc, "reason", None) or str(exc)
-        return Line(False, f"unreachable: {reason}", url, (), time.time())
-    except ValueError as exc:  # a malformed URL
-        return Line(False, str(exc), url, (), time.time())
-
-
 def refresh(context=None, wait: bool = False) -> None:
     """Start a probe of the configured server (no-op while one is running)."""
     global _probe
@@ -87,7 +49,7 @@ def refresh(context=None, wait: bool = False) -> None:
         return
     if _probe is not None and _probe.is_alive():
         if wait:
-            _probe.join(PROBE_TIMEOUT_S * 3)
+            _probe.join(server_status.PROBE_TIMEOUT_S * 3)
         return
     token = settings.token or None
     _probe = threading.Thread(
@@ -95,15 +57,15 @@ def refresh(context=None, wait: bool = False) -> None:
     )
     _probe.start()
     if wait:
-        _probe.join(PROBE_TIMEOUT_S * 3)
+        _probe.join(server_status.PROBE_TIMEOUT_S * 3)
 
 
 # Local server -----------------------------------------------------------------------------
-def local_server() -> LocalServer | None:
+def local_server():
     return _local if _local is not None and _local.running() else None
 
 
-def adopt(server: LocalServer) -> None:
+def adopt(server) -> None:
     global _local
     if _local is not None and _local is not server:
         _local.stop()
@@ -143,13 +105,14 @@ def _tick():
     return PROBE_EVERY_S
 
 
-def register() -> None:
+def start() -> None:
+    """At register: keep the line fresh, and end a server Aura starts when Blender quits."""
     atexit.register(stop_local)  # a server Aura started ends with Blender
     if not bpy.app.background:  # no sidebar to keep fresh in a headless session
         bpy.app.timers.register(_tick, first_interval=0.5, persistent=True)
 
 
-def unregister() -> None:
+def stop() -> None:
     atexit.unregister(stop_local)
     if bpy.app.timers.is_registered(_tick):
         bpy.app.timers.unregister(_tick)

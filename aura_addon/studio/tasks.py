@@ -12,11 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .client import ClientError, JobFailed, WaitCancelled
-
-
-class UserError(Exception):
-    """A mistake the user can fix (bad field, no design yet, wrong URL): shown, never raised on."""
+from .errors import ClientError, JobFailed, UserError, WaitCancelled
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,10 @@ from pathlib import Path
 import bpy
 import numpy as np
 
-from .geometry import checks, export, fuse, head, motif, scene, shank
-from .geometry.meshdata import MeshData
-from .jewelry import sizes
-from .jewelry.materials import METALS
-from .jewelry.spec import DesignSpec
+from ..geometry import export, fuse, head, motif, scene, shank
+from ..geometry.meshdata import MeshData
+from ..jewelry.spec import DesignSpec
+from .report import measure, parts_of
 
 MOTIF_SINK = 0.5  # of the motif's thickness set into the shank: its widest outline sits at the
 # crest, so the two meet square, never in a knife-thin wedge
@@ -34,23 +33,6 @@ class BuildResult:
     @property
     def passed(self) -> bool:
         return self.report["passed"]
-
-
-def _stone_list(spec: DesignSpec, hd: head.Head | None) -> list[dict]:
-    if spec.gem is None or hd is None:
-        return []
-    g = spec.gem
-    dims = [round(hd.length, 3)] if g.cut == "round" else [round(hd.length, 3), round(hd.width, 3)]
-    return [
-        {
-            "cut": g.cut,
-            "stone": g.stone,
-            "size_mm": dims,
-            "depth_mm": round(hd.depth, 3),
-            "carat": round(g.carat_weight(), 3),
-            "count": 1,
-        }
-    ]
 
 
 def build_parts(spec: DesignSpec, motif_path=None):
@@ -113,47 +95,14 @@ def build(
         obj[scene.SPEC_PROP] = spec_json
         obj[scene.ROLE_PROP] = role
 
-    stats = checks.mesh_stats(fused.mesh)
-    t_checks = time.perf_counter()
-    expected = spec.size.inner_diameter_mm
-    results = checks.evaluate(
-        stats,
-        expected_diameter=expected,
-        shank_thickness=min(spec.shank.thickness_mm, spec.shank.thickness_top),
-        prong_diameter=hd.prong_diameter if hd else None,
-    )
-    metal = METALS[spec.metal]
-    report = {
-        "name": label,
-        "spec": spec.to_dict(),
-        "inner_diameter_mm": _r(stats.inner_diameter_mm),
-        "design_inner_diameter_mm": round(expected, 4),
-        "inner_circumference_mm": _r(
-            stats.inner_diameter_mm * 3.141592653589793 if stats.inner_diameter_mm else None
-        ),
-        "size": {
-            "spec": spec.size.label,
-            "nearest": {k: v.as_dict() for k, v in sizes.nearest_sizes(expected).items()},
-        },
-        "metal": {"name": metal.name, "label": metal.label, "density_g_cm3": metal.density},
-        "volume_mm3": round(stats.volume_mm3, 3),
-        "weight_g": round(metal.weight_g(stats.volume_mm3), 3),
-        "watertight": stats.non_manifold_edges == 0,
-        "shells": stats.shells,
-        "min_wall_mm": _r(stats.min_wall_mm),
-        "bounds_mm": stats.bounds_mm,
-        "triangles": len(fused.mesh.loops) - 2 * len(fused.mesh.polygons),  # n-gon: n - 2
-        "solver": fused.solver,
-        "checks": [c.__dict__ for c in results],
-        "passed": all(c.passed for c in results),
-        "gems": _stone_list(spec, hd),
-        "timings_s": {
-            "parts": round(t_parts - t0, 4),
-            "fuse": round(t_fuse - t_parts, 4),
-            "checks": round(t_checks - t_fuse, 4),
-        },
+    report, thin = measure(fused.mesh, spec, parts_of(spec, hd), name=label)
+    report["solver"] = fused.solver
+    report["timings_s"] = {
+        "parts": round(t_parts - t0, 4),
+        "fuse": round(t_fuse - t_parts, 4),
+        "checks": round(time.perf_counter() - t_fuse, 4),
     }
-    return BuildResult(spec, metal_obj, stone_objs, report, stats.thin_faces)
+    return BuildResult(spec, metal_obj, stone_objs, report, thin)
 
 
 def _place(existing, name, mesh, coll):
@@ -166,8 +115,18 @@ def _place(existing, name, mesh, coll):
     return scene.new_object(name, mesh, coll)
 
 
-def _r(value, digits: int = 4):
-    return None if value is None else round(value, digits)
+def recheck(result: BuildResult) -> BuildResult:
+    """Measure the design's metal as it is now (it may have been edited since the build): every
+    measured figure and check is fresh; what only the build knew (solver, timings, files,
+    production notes) is kept."""
+    spec = result.spec
+    hd = build_parts(spec)[3]  # the head again, for the bill of stones and the prong wire
+    name = result.report.get("name") or spec.name or result.metal.name
+    fresh, thin = measure(result.metal.data, spec, parts_of(spec, hd), name=name)
+    result.report = {**result.report, **fresh}
+    result.report.setdefault("timings_s", {})
+    result.thin_faces = thin
+    return result
 
 
 def export_files(result: BuildResult, stl_path, stones_path=None, report_path=None) -> dict:

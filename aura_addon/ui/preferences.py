@@ -12,10 +12,11 @@ from urllib.parse import urlsplit
 import bpy
 from bpy.props import FloatProperty, StringProperty
 
-from .client import DEFAULT_URL, AuraClient, is_loopback_url
-from .tasks import UserError
+from ..studio.errors import UserError
+from ..studio.urls import DEFAULT_URL, is_loopback_url
 
-ADDON_ID = __package__  # "aura_addon" from a checkout, "bl_ext.<repo>.aura" when installed
+# The add-on's package, one above ui/: "aura_addon" from a checkout, "bl_ext.<repo>.aura" installed
+ADDON_ID = __package__.rpartition(".")[0]
 
 
 class AuraPreferences(bpy.types.AddonPreferences):
@@ -136,23 +137,19 @@ def checked_url(settings: Settings) -> str:
     return url
 
 
-def make_client(context=None, timeout: float | None = None) -> AuraClient:
-    """A client for the configured server (main thread: reads preferences)."""
+def server_link(context=None):
+    """The configured server as the studio's ServerLink (main thread: reads preferences). It
+    never starts a server: Start Server does, when asked."""
+    from ..studio.production import ServerLink
+
     settings = get(context)
-    url = checked_url(settings)
-    return AuraClient(
-        url, token=settings.token or None, timeout=timeout or settings.request_timeout
+    return ServerLink(
+        checked_url(settings),
+        settings.token or None,
+        autostart=False,
+        timeout=settings.request_timeout,
+        start_hint=START_HINT,
     )
 
 
-CLASSES = (AuraPreferences,)
-
-
-def register() -> None:
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
-
-
-def unregister() -> None:
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
+START_HINT = "press Start Server in the Aura panel, or run `python -m ai_server serve`"

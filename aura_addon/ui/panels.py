@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import bpy
 
-from . import properties, server_line, tasks
+from ..studio import tasks
+from . import properties, server_line
 from .properties import DIAMETER, SIZE_FIELDS
 
 LEVEL_ICONS = {"INFO": "INFO", "WARNING": "ERROR", "ERROR": "CANCEL"}
@@ -259,28 +260,5 @@ class VIEW3D_PT_aura_export(_AuraPanel, bpy.types.Panel):
         row.prop(settings, "export_stones")
         row.prop(settings, "export_report")
         layout.operator("aura.export_stl", icon="EXPORT")
-        if hasattr(bpy.types, "AURA_OT_showcase"):  # from showcase_ops.py, when present
-            layout.operator("aura.showcase", icon="RENDER_STILL")
+        layout.operator("aura.showcase", icon="RENDER_STILL")
         layout.operator("aura.setup_units", icon="DRIVER_DISTANCE")
-
-
-CLASSES = (
-    VIEW3D_PT_aura_main,
-    VIEW3D_PT_aura_describe,
-    VIEW3D_PT_aura_ring,
-    VIEW3D_PT_aura_stone,
-    VIEW3D_PT_aura_metal,
-    VIEW3D_PT_aura_motif,
-    VIEW3D_PT_aura_checks,
-    VIEW3D_PT_aura_export,
-)
-
-
-def register() -> None:
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
-
-
-def unregister() -> None:
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)

@@ -1,18 +1,16 @@
-"""The Showcase button: renders, technical drawing, contact sheet, GLB and spec sheet of the
-current design, written to a folder (thin glue over aura_addon.showcase)."""
+"""Showcase: renders, technical drawing, contact sheet, GLB and spec sheet of the current
+design, written to a folder (thin glue over aura_addon.showcase, loaded when used)."""
 
 from __future__ import annotations
 
-import traceback
 from pathlib import Path
 
 import bpy
 from bpy.props import IntProperty, StringProperty
 
-from . import design, operators
-from .jewelry.spec import SpecError
-from .showcase import QUICK_SAMPLES, QUICK_SIZE, VIEW_NAMES, ShowcaseError, make_showcase
-from .tasks import UserError
+from ...showcase.options import QUICK_SAMPLES, QUICK_SIZE, VIEW_NAMES, ShowcaseError
+from .. import design
+from .base import fail, tell, user_dir
 
 
 def default_folder(metal) -> Path:
@@ -20,7 +18,7 @@ def default_folder(metal) -> Path:
     name = bpy.path.clean_name(metal.name)
     if bpy.data.filepath:
         return Path(bpy.path.abspath("//showcase")) / name
-    return operators.user_dir("showcase") / name
+    return user_dir("showcase") / name
 
 
 class AURA_OT_showcase(bpy.types.Operator):
@@ -61,6 +59,8 @@ class AURA_OT_showcase(bpy.types.Operator):
         return {"RUNNING_MODAL"}
 
     def execute(self, context):
+        from ...showcase import make_showcase
+
         settings = context.scene.aura
         wm = context.window_manager
         wm.progress_begin(0, len(VIEW_NAMES) + 4)
@@ -68,8 +68,7 @@ class AURA_OT_showcase(bpy.types.Operator):
             metal = design.require_current(context)
             result = design.result_of(metal)
             if not result.report.get("checks"):
-                report, _thin = design.recheck(result)
-                design.keep(context, metal, report)
+                result = design.check(context, metal)
             folder = (
                 Path(bpy.path.abspath(self.directory)) if self.directory else default_folder(metal)
             )
@@ -80,17 +79,15 @@ class AURA_OT_showcase(bpy.types.Operator):
                 samples=self.samples,
                 progress=lambda done, _total, _what: wm.progress_update(done),
             )
-        except (UserError, ShowcaseError, SpecError) as exc:
-            operators.tell(self, settings, "ERROR", str(exc))
+        except ShowcaseError as exc:
+            tell(self, settings, "ERROR", str(exc))
             return {"CANCELLED"}
-        except Exception as exc:  # a bug: say so briefly, the details go to the console
-            traceback.print_exc()
-            operators.tell(self, settings, "ERROR", f"Showcase failed: {type(exc).__name__}: {exc}")
-            return {"CANCELLED"}
+        except Exception as exc:  # a user mistake is told; a bug briefly, details to the console
+            return fail(self, context, exc)
         finally:
             wm.progress_end()
         skipped = f" (skipped: {', '.join(written['skipped'])})" if written["skipped"] else ""
-        operators.tell(
+        tell(
             self,
             settings,
             "INFO",
@@ -98,11 +95,3 @@ class AURA_OT_showcase(bpy.types.Operator):
             f"{written['dimensions']['scale']}, GLB and spec sheet in {folder}{skipped}",
         )
         return {"FINISHED"}
-
-
-def register() -> None:
-    bpy.utils.register_class(AURA_OT_showcase)
-
-
-def unregister() -> None:
-    bpy.utils.unregister_class(AURA_OT_showcase)

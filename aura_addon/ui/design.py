@@ -1,21 +1,24 @@
 """The design in the scene: which objects make it up, building and rebuilding it in place,
-and re-checking its metal. Operators use these; only objects Aura made are ever touched
+re-checking and exporting it. Operators use these; only objects Aura made are ever touched
 (those carrying the spec custom property in the "Aura" collection).
+
+The build (builder.pipeline, which loads the geometry) is imported when first used, not
+when the add-on registers.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import bmesh
 import bpy
 
-from . import pipeline
-from .geometry import checks, scene
-from .jewelry.materials import METALS
-from .jewelry.spec import DesignSpec, SpecError
-from .tasks import UserError
+from ..jewelry.spec import DesignSpec, SpecError
+from ..studio.errors import UserError
+
+if TYPE_CHECKING:
+    from ..builder.pipeline import BuildResult
 
 REPORT_PROP = "aura_report"  # the last build/check report (JSON) on the metal object
 MOTIF_PROP = "aura_motif"  # the motif mesh file the design was built with
@@ -24,6 +27,8 @@ GAP_MM = 8.0  # between designs laid side by side
 
 def metal_of(obj) -> bpy.types.Object | None:
     """The metal object of the design `obj` belongs to (stones are parented to their metal)."""
+    from ..geometry import scene  # loaded where used, not at register
+
     if obj is None or scene.SPEC_PROP not in obj:
         return None
     role = obj.get(scene.ROLE_PROP)
@@ -51,10 +56,14 @@ def require_current(context) -> bpy.types.Object:
 
 
 def stones_of(metal) -> list[bpy.types.Object]:
+    from ..geometry import scene
+
     return [c for c in metal.children if c.get(scene.ROLE_PROP) == "stone"]
 
 
 def spec_of(metal) -> DesignSpec:
+    from ..geometry import scene
+
     try:
         return DesignSpec.from_json(metal[scene.SPEC_PROP])
     except SpecError as exc:
@@ -66,9 +75,11 @@ def report_of(metal) -> dict | None:
     return json.loads(text) if text else None
 
 
-def result_of(metal) -> pipeline.BuildResult:
+def result_of(metal) -> BuildResult:
     """A BuildResult for objects already in the scene (for rebuild, check and export)."""
-    return pipeline.BuildResult(spec_of(metal), metal, stones_of(metal), report_of(metal) or {})
+    from ..builder.pipeline import BuildResult
+
+    return BuildResult(spec_of(metal), metal, stones_of(metal), report_of(metal) or {})
 
 
 def motif_file(settings) -> Path | None:
@@ -81,8 +92,11 @@ def motif_file(settings) -> Path | None:
     return path
 
 
-def build(context, spec: DesignSpec, motif: Path | None, replace=None) -> pipeline.BuildResult:
+def build(context, spec: DesignSpec, motif: Path | None, replace=None) -> BuildResult:
     """Build a new design, or with `replace` (a BuildResult) update that design in place."""
+    from ..builder import pipeline
+    from ..geometry import scene
+
     if motif is None and spec.motif is not None:
         spec = spec.copy()
         spec.motif = None  # a motif is part of the design only once its mesh exists
@@ -104,6 +118,8 @@ def build(context, spec: DesignSpec, motif: Path | None, replace=None) -> pipeli
 
 def _lay_beside_others(metal, report: dict, coll) -> None:
     """A second design goes next to the first rather than inside it (the mesh stays centred)."""
+    from ..geometry import scene
+
     others = [o for o in coll.objects if o is not metal and o.get(scene.ROLE_PROP) == "metal"]
     if not others:
         return
@@ -127,55 +143,33 @@ def keep(context, metal, report: dict) -> None:
     settings.store_report(report)
 
 
-def recheck(result: pipeline.BuildResult) -> tuple[dict, list[int]]:
-    """Measure the metal as it is now (it may have been edited) and update its report.
-    Returns (report, thin face indices)."""
-    spec = result.spec
-    report = dict(result.report)
-    stats = checks.mesh_stats(result.metal.data)
-    prong = _prong_diameter(spec, report)
-    found = checks.evaluate(
-        stats,
-        expected_diameter=spec.size.inner_diameter_mm,
-        shank_thickness=min(spec.shank.thickness_mm, spec.shank.thickness_top),
-        prong_diameter=prong,
-    )
-    metal = METALS[spec.metal]
-    report.update(
-        spec=spec.to_dict(),
-        inner_diameter_mm=_r(stats.inner_diameter_mm),
-        design_inner_diameter_mm=round(spec.size.inner_diameter_mm, 4),
-        volume_mm3=round(stats.volume_mm3, 3),
-        weight_g=round(metal.weight_g(stats.volume_mm3), 3),
-        metal={"name": metal.name, "label": metal.label, "density_g_cm3": metal.density},
-        watertight=stats.non_manifold_edges == 0,
-        shells=stats.shells,
-        min_wall_mm=_r(stats.min_wall_mm),
-        bounds_mm=stats.bounds_mm,
-        checks=[c.__dict__ for c in found],
-        passed=all(c.passed for c in found),
-    )
-    report.setdefault("timings_s", {})
-    result.report = report
-    return report, stats.thin_faces
+def check(context, metal) -> BuildResult:
+    """Measure the design's metal as it is now (pipeline.recheck: the one report) and keep
+    the fresh report on the design and in the panel."""
+    from ..builder import pipeline
+
+    result = pipeline.recheck(result_of(metal))
+    keep(context, metal, result.report)
+    return result
 
 
-def _prong_diameter(spec: DesignSpec, report: dict) -> float | None:
-    for check in report.get("checks", []):
-        if check.get("name") == "prong_diameter":
-            return check.get("value")
-    if spec.gem is None or spec.setting.type != "prong":
-        return None
-    return pipeline.build_parts(spec)[3].prong_diameter
+def export(context, metal, stl: Path, stones: Path | None, report: Path | None):
+    """Write the design's files (checked first when it never was); returns (result, paths)."""
+    from ..builder import pipeline
 
-
-def _r(value, digits: int = 4):
-    return None if value is None else round(value, digits)
+    result = result_of(metal)
+    if not result.report.get("checks"):
+        result = check(context, metal)
+    written = pipeline.export_files(result, stl, stones, report)
+    keep(context, metal, result.report)
+    return result, written
 
 
 def select_faces(context, metal, faces: list[int]) -> int:
     """Select exactly `faces` on the metal (object mode) and make it the active, selected
     object. Returns how many faces are selected."""
+    import bmesh
+
     bm = bmesh.new()
     try:
         bm.from_mesh(metal.data)
@@ -195,11 +189,3 @@ def select_faces(context, metal, faces: list[int]) -> int:
         metal.select_set(True)
         context.view_layer.objects.active = metal
     return len(picked)
-
-
-def failing_summary(report: dict) -> str:
-    failed = [c for c in report.get("checks", []) if not c.get("passed")]
-    if not failed:
-        return f"All {len(report.get('checks', []))} checks passed"
-    parts = [f"{c['name']} {c.get('value')} (needs {c.get('threshold')})" for c in failed]
-    return f"{len(failed)} check(s) failed: " + "; ".join(parts)

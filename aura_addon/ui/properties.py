@@ -22,9 +22,9 @@ from bpy.props import (
     StringProperty,
 )
 
-from .jewelry import gem_cuts, sizes
-from .jewelry.materials import METALS, STONES
-from .jewelry.spec import (
+from ..jewelry import gem_cuts, sizes
+from ..jewelry.materials import METALS, STONES
+from ..jewelry.spec import (
     BACKENDS,
     CARAT,
     GEM_MM,
@@ -83,23 +83,18 @@ def _uk_label(identifier: str) -> str:
     return identifier.replace("_half", " 1/2")
 
 
-def _enum(items) -> list[tuple[str, str, str]]:
-    """EnumProperty items (identifier, name, description) from any iterable of triples."""
-    return list(items)
-
-
-SYSTEM_ITEMS = _enum(
+SYSTEM_ITEMS = list(
     [(s, *SYSTEM_LABELS[s]) for s in sizes.SYSTEMS]
     + [(DIAMETER, "Inner diameter", "A measured inner diameter in millimetres")]
 )
-UK_ITEMS = _enum((_uk_id(label), label, f"UK size {label}") for label in sizes.all_sizes("UK"))
-PROFILE_ITEMS = _enum((p, PROFILE_LABELS.get(p, p), f"{p} profile") for p in PROFILES)
-CUT_ITEMS = _enum((c, c.title(), f"{c.title()} cut") for c in gem_cuts.CUTS)
-STONE_ITEMS = _enum((s.name, s.label, f"{s.label}, {s.density:g} g/cm3") for s in STONES.values())
-METAL_ITEMS = _enum((m.name, m.label, f"{m.label}, {m.density:g} g/cm3") for m in METALS.values())
-SETTING_ITEMS = _enum((t, SETTING_LABELS[t], f"{SETTING_LABELS[t]}") for t in ("prong", "bezel"))
-PRONG_ITEMS = _enum((str(n), str(n), f"{n} prongs") for n in (3, 4, 6))
-BACKEND_ITEMS = _enum((b, *BACKEND_LABELS[b]) for b in BACKENDS)
+UK_ITEMS = list((_uk_id(label), label, f"UK size {label}") for label in sizes.all_sizes("UK"))
+PROFILE_ITEMS = list((p, PROFILE_LABELS.get(p, p), f"{p} profile") for p in PROFILES)
+CUT_ITEMS = list((c, c.title(), f"{c.title()} cut") for c in gem_cuts.CUTS)
+STONE_ITEMS = list((s.name, s.label, f"{s.label}, {s.density:g} g/cm3") for s in STONES.values())
+METAL_ITEMS = list((m.name, m.label, f"{m.label}, {m.density:g} g/cm3") for m in METALS.values())
+SETTING_ITEMS = list((t, SETTING_LABELS[t], f"{SETTING_LABELS[t]}") for t in ("prong", "bezel"))
+PRONG_ITEMS = list((str(n), str(n), f"{n} prongs") for n in (3, 4, 6))
+BACKEND_ITEMS = list((b, *BACKEND_LABELS[b]) for b in BACKENDS)
 GEM_BY_ITEMS = [
     ("CARAT", "Carat", "Give the stone's weight; its size follows from the cut"),
     ("MM", "Millimetres", "Give the stone's size; its weight follows from the cut"),
@@ -257,24 +252,11 @@ def _apply_size(settings, size: RingSize) -> None:
     system = size.system
     settings.size_system = system
     if system == "UK":
-        index = (sizes.circumference_mm("UK", size.value) - 37.5) / 1.25
-        settings.size_uk = _uk_id(sizes.uk_label(index))
+        settings.size_uk = _uk_id(sizes.uk_label(sizes.uk_index(size.value)))
     elif system in ("JP", "HK"):
         setattr(settings, SIZE_FIELDS[system], int(float(size.value)))
     else:
         setattr(settings, SIZE_FIELDS[system], float(size.value))
-
-
-def spec_label(spec: DesignSpec) -> str:
-    """A one-line summary for lists (variations): 'US 7 · 18K yellow gold · 1 ct round diamond'."""
-    parts = [spec.size.label, METALS[spec.metal].label]
-    if spec.gem is not None:
-        g = spec.gem
-        weight = f"{g.carat:g} ct" if g.carat is not None else f"{g.carat_weight():.2f} ct"
-        parts.append(f"{weight} {g.cut} {STONES[g.stone].label.lower()}")
-    if spec.motif is not None:
-        parts.append(f"motif: {spec.motif.prompt[:24]}")
-    return " · ".join(parts)
 
 
 # Update callbacks -----------------------------------------------------------------------
@@ -512,16 +494,10 @@ def _figure(value) -> str:
     return str(value)
 
 
-CLASSES = (AuraCheck, AuraVariation, AuraConcept, AuraSettings)
-
-
-def register() -> None:
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
+def attach() -> None:
+    """Give every scene its Aura settings (after the classes are registered)."""
     bpy.types.Scene.aura = PointerProperty(type=AuraSettings)
 
 
-def unregister() -> None:
+def detach() -> None:
     del bpy.types.Scene.aura
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)

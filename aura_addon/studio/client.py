@@ -8,7 +8,6 @@ answered with an error: the status code and the server's own message).
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import shlex
 import socket
@@ -23,68 +22,19 @@ from urllib.parse import urlsplit
 
 import requests
 
-DEFAULT_URL = "http://127.0.0.1:8765"
-URL_ENV = "AURA_SERVER_URL"
-TOKEN_ENV = "AURA_SERVER_TOKEN"
+from .errors import (
+    ClientError,
+    JobFailed,
+    ServerError,
+    ServerStartError,
+    ServerUnreachable,
+    WaitCancelled,
+    WaitTimeout,
+)
+from .urls import TOKEN_ENV, default_url, is_loopback_url
+
 TERMINAL = ("succeeded", "failed", "cancelled")
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def default_url() -> str:
-    return os.environ.get(URL_ENV) or DEFAULT_URL
-
-
-class ClientError(Exception):
-    """Base of every error this module raises."""
-
-
-class ServerUnreachable(ClientError):
-    def __init__(self, url: str, reason: str):
-        self.url = url
-        self.reason = reason
-        super().__init__(f"cannot reach the Aura server at {url}: {reason}")
-
-
-class ServerError(ClientError):
-    def __init__(self, status: int, code: str, message: str, url: str = ""):
-        self.status = status
-        self.code = code
-        self.message = message
-        self.url = url
-        super().__init__(f"server error {status} ({code}): {message}")
-
-
-class JobFailed(ClientError):
-    """A job ended failed or cancelled; `error` is the server's reason."""
-
-    def __init__(self, job: dict):
-        self.job = job
-        self.job_id = job.get("id", "?")
-        self.status = job.get("status", "failed")
-        self.error = job.get("error") or self.status
-        super().__init__(f"job {self.job_id} {self.status}: {self.error}")
-
-
-class WaitTimeout(ClientError):
-    def __init__(self, job_id: str, timeout_s: float):
-        self.job_id = job_id
-        super().__init__(f"job {job_id} did not finish within {timeout_s:g} s (cancelled)")
-
-
-class WaitCancelled(ClientError):
-    def __init__(self, job_id: str):
-        self.job_id = job_id
-        super().__init__(f"waiting for job {job_id} was cancelled (the job was cancelled too)")
-
-
-def is_loopback_url(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _reason(exc: requests.RequestException, timeout) -> str:
@@ -317,20 +267,21 @@ def concept_ref(job_id: str, index: int) -> str:
 # A local server as a child process ---------------------------------------------------------
 
 
-class ServerStartError(ClientError):
-    """The local server did not come up; the message carries the end of its log."""
-
-
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
 
 
+def venv_python(folder) -> Path:
+    """The Python of `folder`'s .venv (it may not exist)."""
+    return Path(folder) / ".venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
 def default_server_python() -> str:
     """The Python that has the server's packages: the repo's venv when there is one (Blender's
     own Python has no FastAPI), else this interpreter."""
-    venv = REPO_ROOT / ".venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    venv = venv_python(REPO_ROOT)
     return str(venv) if venv.exists() else sys.executable
 
 
