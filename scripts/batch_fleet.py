@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from aura_addon.studio import production as prod
 from aura_addon.jewelry.spec import DesignSpec
+from aura_addon.studio import production as prod
 
 BUILD_TIMEOUT_S = 1800.0  # one ring, queue wait included (a long size run on one worker)
 
