@@ -35,6 +35,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from . import gem_cuts, sizes
+from .quoting import shown
 from .spec import DesignSpec, Gem, SpecError
 
 MAX_TEXT = 2000  # characters; a design description, not a document
@@ -148,7 +149,7 @@ class IntentError(SpecError):
     def __init__(self, field_path: str, value, allowed: str, words: str):
         super().__init__(field_path, value, allowed)
         self.words = words
-        self.args = (f'"{words}": {field_path} {value!r} is not possible; {allowed}',)
+        self.args = (f'"{words}": {field_path} {shown(value)} is not possible; {allowed}',)
 
 
 @dataclass
