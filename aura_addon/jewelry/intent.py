@@ -182,7 +182,7 @@ def amount(text: str) -> float:
     for token in re.findall(r"\d+/\d+|\d+(?:\.\d+)?|[a-z]+", t):
         if "/" in token:
             num, den = token.split("/")
-            total += int(num) / int(den)
+            total += int(num) / int(den) if int(den) else 0.0  # "1/0" is no amount
         elif token[0].isdigit():
             total += float(token)
         elif token in _WORD_NUMBERS:

@@ -291,8 +291,9 @@ def _reject_unknown(prefix: str, data: dict, cls) -> None:
     allowed = [f.name for f in fields(cls)]
     for key in data:
         if key not in allowed:
+            name = key if isinstance(key, str) and key.isidentifier() else shown(key)
             raise SpecError(
-                f"{prefix}{key}", data[key], f"unknown field; allowed: {', '.join(allowed)}"
+                f"{prefix}{name}", data[key], f"unknown field; allowed: {', '.join(allowed)}"
             )
 
 
