@@ -190,3 +190,8 @@ def test_intent_longest_text_in_good_time():
     with pytest.raises(SpecError) as err:
         intent.parse(text + " x" * intent.MAX_TEXT)
     assert_clear(err.value)
+
+
+@pytest.mark.parametrize("text", ["a 1/0 carat diamond", "size 7 0/0", "1/0 ct 1/0 mm"])
+def test_intent_fractions_by_zero(text):
+    read(intent.parse, text)  # found by the long run: "1/0" divided by zero
