@@ -6,9 +6,24 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup test lint format demo bench extension clean
+.PHONY: setup test lint format demo bench extension clean test-lts
 
 setup: $(STAMP) tools
+
+# The Blender LTS releases jewelers stay on, besides bpy 5.0 in .venv: the add-on's geometry,
+# extension-install and operator tests run on each, from a small venv of its own (bpy, numpy<2,
+# the tests' readers; no torch). The server those tests start runs from .venv.
+BPY_42 := 4.2.23
+BPY_45 := 4.5.15
+LTS := 42 45
+LTS_TESTS := tests/test_geometry.py tests/test_extension.py tests/test_operators.py \
+             tests/test_untrusted_server.py
+
+.venv-bpy%/.installed: requirements-blender.txt
+	@test -x .venv-bpy$*/bin/python || $(PYTHON) -m venv .venv-bpy$*
+	.venv-bpy$*/bin/python -m pip install -q --disable-pip-version-check "pip==26.3"
+	.venv-bpy$*/bin/python -m pip install -q --disable-pip-version-check "bpy==$(BPY_$*)" -r requirements-blender.txt
+	@touch $@
 
 # One resolver call for every pinned package (numpy<2 pinned alongside bpy and torch).
 # The stamp makes a second `make setup` a no-op until requirements.txt changes.
@@ -32,8 +47,15 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: setup lint
+test: setup lint $(LTS:%=.venv-bpy%/.installed)
 	$(PY) -m pytest -q tests
+	$(MAKE) --no-print-directory test-lts
+
+test-lts: $(LTS:%=.venv-bpy%/.installed) $(STAMP)
+	@for v in $(LTS); do \
+	  echo "== Blender $$v: $(LTS_TESTS)"; \
+	  AURA_SERVER_PYTHON=$(abspath $(PY)) .venv-bpy$$v/bin/python -m pytest -q $(LTS_TESTS) || exit 1; \
+	done
 
 demo: setup
 	$(PY) scripts/aura_batch.py --prompt "1 ct round diamond solitaire, four prongs, 18k yellow gold, US 7, comfort fit" --out out/demo_ring.stl --report out/demo_ring.json --stones-out out/demo_stones.stl --force

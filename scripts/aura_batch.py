@@ -264,6 +264,20 @@ class Run:
         existing = [] if self.args.force else prod.existing_outputs(targets, summary)
         if existing:
             raise UsageError(f"{str(existing[0])!r} exists; pass --force to overwrite it")
+        shown = [] if self.args.force else self._existing_showcase(targets)
+        if shown:
+            names = ", ".join(repr(str(p)) for p in shown[:3]) + (" ..." if len(shown) > 3 else "")
+            raise UsageError(
+                f"--render: {len(shown)} showcase file(s) exist ({names}); "
+                "pass --force to overwrite them"
+            )
+
+    @staticmethod
+    def _existing_showcase(targets: list[prod.Target]) -> list[Path]:
+        from aura_addon.showcase.options import planned_files
+
+        folders = [t.showcase.folder for t in targets if t.showcase is not None]
+        return [p for folder in folders for p in planned_files(folder) if p.exists()]
 
 
 def _mm(value) -> str:

@@ -23,6 +23,9 @@ from pathlib import Path
 import httpx
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The server's own Python. The add-on's tests also run on older Blenders from small venvs
+# (bpy 4.2, 4.5: see the Makefile) that lack the server's packages; they point this at .venv.
+SERVER_PYTHON = os.environ.get("AURA_SERVER_PYTHON") or sys.executable
 TERMINAL = {"succeeded", "failed", "cancelled"}
 
 
@@ -65,7 +68,7 @@ class ServerProcess:
 
     def command(self) -> list[str]:
         cmd = [
-            sys.executable,
+            SERVER_PYTHON,
             "-m",
             "ai_server",
             "serve",

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from aura_addon.jewelry import sizes
+from aura_addon.showcase.options import planned_files
 from aura_addon.studio.client import AuraClient, ServerUnreachable, free_port
 from tests import stl_tools
 from tests.server_process import ServerProcess
@@ -341,6 +342,23 @@ def test_render_writes_the_showcase_beside_the_stl(tmp_path):
     assert sheet["metal"]["weight_g"] == report["weight_g"]
     assert (show / "ring.glb").stat().st_size > 0 and (show / "view_front.png").stat().st_size > 0
     assert str(show / "spec_sheet.html") in done.stdout
+    # what --force guards is what was written
+    assert {p for p in show.rglob("*") if p.is_file()} == set(planned_files(show))
+
+
+def test_render_overwrites_no_showcase_without_force(tmp_path):
+    path = write_spec(tmp_path / "ring.json", {"gem": None})
+    show = tmp_path / "show"
+    show.mkdir()
+    (show / "drawing.svg").write_text("keep me")
+    (show / "view_front.png").write_text("keep me too")
+    done = aura("--spec", path, "--out", tmp_path / "ring.stl", "--render", show, "--no-autostart")
+    assert done.returncode == 2
+    line = one_error_line(done)
+    assert "--force" in line and "2 showcase file(s)" in line
+    assert str(show / "drawing.svg") in line and str(show / "view_front.png") in line
+    assert (show / "drawing.svg").read_text() == "keep me"
+    assert not (tmp_path / "ring.stl").exists()
 
 
 @pytest.mark.parametrize(

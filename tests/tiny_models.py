@@ -14,8 +14,10 @@ through the real code. Everything is small enough for a job to take seconds on a
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -483,7 +485,18 @@ _built: dict[str, dict[str, Path]] = {}
 def shared_models(base_dir: Path) -> dict[str, Path]:
     """``build_all`` once per test process (several test modules use the same models)."""
     if "all" not in _built:
-        _built["all"] = build_all(Path(base_dir) / "tiny-models")
+        root = Path(base_dir) / "tiny-models"
+        if importlib.util.find_spec("torch") is not None:
+            _built["all"] = build_all(root)
+        else:  # an add-on test venv without torch: the server's Python builds them
+            from tests.server_process import REPO_ROOT, SERVER_PYTHON
+
+            code = "import json, sys; from tests import tiny_models; "
+            code += "print(json.dumps({k: str(v) for k, v in tiny_models.build_all(sys.argv[1]).items()}))"
+            done = subprocess.run([SERVER_PYTHON, "-c", code, str(root)], cwd=REPO_ROOT,
+                                  capture_output=True, text=True, check=True)  # fmt: skip
+            paths = json.loads(done.stdout.strip().splitlines()[-1])
+            _built["all"] = {k: Path(v) for k, v in paths.items()}
     return _built["all"]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+from array import array
 from pathlib import Path
 
 import bmesh
@@ -20,7 +21,13 @@ from .meshdata import MeshData
 from .scene import mesh_arrays, new_mesh, new_object
 from .topology import is_closed_solid
 
-MAX_OBJ_BYTES = 200 * 1024 * 1024
+# Bounds on what a motif file may take: twice the largest mesh the server makes (its
+# max_faces tops out at 500,000), and at most ~100 MB of numbers in memory however the
+# file is written (every face and vertex is checked as it is read, not after).
+MAX_OBJ_BYTES = 100 * 1024 * 1024
+MAX_OBJ_FACES = 1_000_000
+MAX_OBJ_VERTICES = 3 * MAX_OBJ_FACES  # a triangle soup has three per face
+MAX_FACE_CORNERS = 64  # an n-gon larger than this is no motif a server makes
 
 
 class MotifError(ValueError):
@@ -28,22 +35,81 @@ class MotifError(ValueError):
 
 
 def read_obj(path) -> MeshData:
+    """The vertices and faces of a Wavefront OBJ (other records are skipped). A malformed
+    line or a file past the bounds is a MotifError naming the file and the line."""
     path = Path(path)
     if not path.is_file():
         raise MotifError(f"motif file {str(path)!r} does not exist")
     if path.stat().st_size > MAX_OBJ_BYTES:
         raise MotifError(f"motif file {str(path)!r} is larger than {MAX_OBJ_BYTES >> 20} MB")
-    verts, faces = [], []
+    coords = array("d")
+    corners = array("q")  # every face's vertex indices, one after another
+    lengths = array("q")
     with open(path, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
+        for number, line in enumerate(fh, start=1):
             if line.startswith("v "):
-                verts.append([float(x) for x in line.split()[1:4]])
+                xyz = _vertex(line)
+                if xyz is None:
+                    raise _bad_line(path, number, line, "a vertex is 'v X Y Z' with three numbers")
+                if len(coords) >= 3 * MAX_OBJ_VERTICES:
+                    raise MotifError(
+                        f"motif file {str(path)!r} has more than {MAX_OBJ_VERTICES:,} vertices"
+                    )
+                coords.extend(xyz)
             elif line.startswith("f "):
-                idx = [int(tok.split("/")[0]) for tok in line.split()[1:]]
-                faces.append(tuple(i - 1 if i > 0 else len(verts) + i for i in idx))
-    if len(verts) < 4 or not faces:
+                face = _face(line, len(coords) // 3)
+                if face is None:
+                    raise _bad_line(
+                        path, number, line,
+                        f"a face is 'f A B C ...' with 3 to {MAX_FACE_CORNERS} indices of "
+                        f"vertices read before it (there are {len(coords) // 3})",
+                    )  # fmt: skip
+                if len(lengths) >= MAX_OBJ_FACES:
+                    raise MotifError(
+                        f"motif file {str(path)!r} has more than {MAX_OBJ_FACES:,} faces"
+                    )
+                corners.extend(face)
+                lengths.append(len(face))
+    if len(coords) < 12 or not lengths:
         raise MotifError(f"motif file {str(path)!r} holds no mesh (no vertices or faces)")
-    return MeshData(np.array(verts, dtype=float), faces)
+    verts = np.frombuffer(coords, dtype=float).reshape(-1, 3)
+    ends = np.cumsum(np.frombuffer(lengths, dtype=np.int64))
+    flat = np.frombuffer(corners, dtype=np.int64).tolist()
+    faces = [tuple(flat[end - n : end]) for end, n in zip(ends.tolist(), lengths, strict=True)]
+    return MeshData(verts.copy(), faces)
+
+
+def _vertex(line: str) -> list[float] | None:
+    parts = line.split()[1:4]
+    try:
+        xyz = [float(x) for x in parts]
+    except ValueError:
+        return None
+    return xyz if len(xyz) == 3 and all(math.isfinite(x) for x in xyz) else None
+
+
+def _face(line: str, count: int) -> list[int] | None:
+    """0-based indices ('f 1/1/1 2//2 -1' forms too), or None when any is not a vertex."""
+    tokens = line.split()[1:]
+    if not 3 <= len(tokens) <= MAX_FACE_CORNERS:
+        return None
+    face = []
+    for token in tokens:
+        try:
+            i = int(token.split("/")[0])
+        except ValueError:
+            return None
+        i = i - 1 if i > 0 else count + i  # OBJ counts from 1; negative counts back
+        if not 0 <= i < count:
+            return None
+        face.append(i)
+    return face
+
+
+def _bad_line(path: Path, number: int, line: str, allowed: str) -> MotifError:
+    text = line.strip()
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return MotifError(f"motif file {str(path)!r}, line {number}: {text!r} is not valid; {allowed}")
 
 
 def repaired(data: MeshData, size_mm: float) -> MeshData:

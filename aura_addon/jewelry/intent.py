@@ -35,6 +35,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from . import sizes
+from .quoting import shown
 from .spec import DesignSpec, Gem, SpecError
 
 MAX_TEXT = 2000  # characters; a design description, not a document
@@ -148,7 +149,7 @@ class IntentError(SpecError):
     def __init__(self, field_path: str, value, allowed: str, words: str):
         super().__init__(field_path, value, allowed)
         self.words = words
-        self.args = (f'"{words}": {field_path} {value!r} is not possible; {allowed}',)
+        self.args = (f'"{words}": {field_path} {shown(value)} is not possible; {allowed}',)
 
 
 @dataclass
@@ -181,7 +182,7 @@ def amount(text: str) -> float:
     for token in re.findall(r"\d+/\d+|\d+(?:\.\d+)?|[a-z]+", t):
         if "/" in token:
             num, den = token.split("/")
-            total += int(num) / int(den)
+            total += int(num) / int(den) if int(den) else 0.0  # "1/0" is no amount
         elif token[0].isdigit():
             total += float(token)
         elif token in _WORD_NUMBERS:

@@ -15,6 +15,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from .quoting import shown
+
 SYSTEMS = ("US", "UK", "EU", "CH", "JP", "HK")
 
 # The charts' formulas for the inner circumference C, mm (US: ANSI/jewelers' charts;
@@ -57,11 +59,11 @@ def uk_circumference(index: float) -> float:
 
 def uk_index(value: str) -> float:
     """'M' -> 12, 'M 1/2' -> 12.5 (also 'M1/2', 'M½', 'M.5')."""
-    text = str(value).strip().upper().replace("½", " 1/2")
+    text = value.strip().upper().replace("½", " 1/2") if isinstance(value, str) else ""
     m = re.fullmatch(r"([A-Z])\s*(?:(1/2|\.5))?", text)
     if not m:
         raise SizeError(
-            f"size.value: {value!r} is not a UK size; allowed: a letter A to Z, optionally with ' 1/2'"
+            f"size.value: {shown(value)} is not a UK size; allowed: a letter A to Z, optionally with ' 1/2'"
         )
     return UK_LETTERS.index(m.group(1)) + (0.5 if m.group(2) else 0.0)
 
@@ -73,13 +75,13 @@ def uk_label(index: float) -> str:
 
 def _number(system: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise SizeError(f"size.value: {value!r} is not a {system} size number")
+        raise SizeError(f"size.value: {shown(value)} is not a {system} size number")
     try:
         number = float(value)
-    except ValueError:
-        raise SizeError(f"size.value: {value!r} is not a {system} size number") from None
+    except (ValueError, OverflowError):
+        raise SizeError(f"size.value: {shown(value)} is not a {system} size number") from None
     if not math.isfinite(number):
-        raise SizeError(f"size.value: {value!r} is not a {system} size number")
+        raise SizeError(f"size.value: {shown(value)} is not a {system} size number")
     return number
 
 
@@ -90,7 +92,7 @@ def circumference_mm(system: str, value) -> float:
         us = _number(system, value)
         if not (US_MIN <= us <= US_MAX) or abs(us * 8 - round(us * 8)) > 1e-9:
             raise SizeError(
-                f"size.value: {value!r} is not a US size; allowed: {US_MIN:g} to {US_MAX:g} "
+                f"size.value: {shown(value)} is not a US size; allowed: {US_MIN:g} to {US_MAX:g} "
                 "in quarter (or eighth) steps"
             )
         return us_circumference(us)
@@ -101,7 +103,7 @@ def circumference_mm(system: str, value) -> float:
         lo, hi = (EU_MIN, EU_MAX) if system == "EU" else (CH_MIN, CH_MAX)
         if not (lo <= number <= hi) or abs(number * 2 - round(number * 2)) > 1e-9:
             raise SizeError(
-                f"size.value: {value!r} is not a {system} size; allowed: {lo:g} to {hi:g} in half steps"
+                f"size.value: {shown(value)} is not a {system} size; allowed: {lo:g} to {hi:g} in half steps"
             )
         return number if system == "EU" else number + CH_OFFSET_MM
     if system in ("JP", "HK"):
@@ -109,11 +111,11 @@ def circumference_mm(system: str, value) -> float:
         number = _number(system, value)
         if number not in table:
             raise SizeError(
-                f"size.value: {value!r} is not a {system} size; allowed: whole numbers "
+                f"size.value: {shown(value)} is not a {system} size; allowed: whole numbers "
                 f"{min(table)} to {max(table)}"
             )
         return us_circumference(table[int(number)])
-    raise SizeError(f"size.system: {system!r} is unknown; allowed: {', '.join(SYSTEMS)}")
+    raise SizeError(f"size.system: {shown(system)} is unknown; allowed: {', '.join(SYSTEMS)}")
 
 
 def inner_diameter_mm(system: str, value) -> float:
@@ -134,7 +136,7 @@ def all_sizes(system: str) -> list:
         return sorted(JP_TO_US)
     if system == "HK":
         return sorted(HK_TO_US)
-    raise SizeError(f"size.system: {system!r} is unknown; allowed: {', '.join(SYSTEMS)}")
+    raise SizeError(f"size.system: {shown(system)} is unknown; allowed: {', '.join(SYSTEMS)}")
 
 
 def format_value(value) -> str:

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 from . import gem_cuts, sizes
 from .materials import METALS, STONES
+from .quoting import shown
 
 SPEC_VERSION = 2
 READS_VERSIONS = (1, 2)  # v1 specs load: every v2 section has a default (see migrate())
@@ -54,11 +55,21 @@ class SpecError(ValueError):
         self.field = field_path
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{field_path}: {value!r} is not allowed; {allowed}")
+        super().__init__(f"{field_path}: {shown(value)} is not allowed; {allowed}")
+
+
+def _finite(value) -> bool:
+    """A real number a float can hold (an int past 1e308 overflows math.isfinite)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _number(path: str, value, lo: float, hi: float, unit: str = "") -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not _finite(value):
         raise SpecError(path, value, f"expected a number from {lo:g} to {hi:g}{unit}")
     if not lo <= value <= hi:
         raise SpecError(path, value, f"allowed: {lo:g} to {hi:g}{unit}")
@@ -402,12 +413,18 @@ class DesignSpec:
 
     @classmethod
     def from_json(cls, text: str) -> DesignSpec:
+        if not isinstance(text, (str, bytes, bytearray)):
+            raise SpecError("spec", type(text).__name__, "JSON text")
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SpecError(
                 "spec", text[:40], f"valid JSON ({exc.msg} at line {exc.lineno})"
             ) from None
+        except RecursionError:
+            raise SpecError("spec", text[:40], "JSON nested at most a few hundred deep") from None
+        except ValueError as exc:  # e.g. a number past Python's 4,300-digit limit
+            raise SpecError("spec", text[:40], f"valid JSON ({exc})") from None
         return cls.from_dict(data)
 
     def save(self, path) -> None:
@@ -446,8 +463,9 @@ def _reject_unknown(prefix: str, data: dict, cls) -> None:
     allowed = [f.name for f in fields(cls)]
     for key in data:
         if key not in allowed:
+            name = key if isinstance(key, str) and key.isidentifier() else shown(key)
             raise SpecError(
-                f"{prefix}{key}", data[key], f"unknown field; allowed: {', '.join(allowed)}"
+                f"{prefix}{name}", data[key], f"unknown field; allowed: {', '.join(allowed)}"
             )
 
 

@@ -3,6 +3,8 @@ line against them before it loads Blender."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 # The quick default: the whole showcase (7 views) within 30 s on 2 CPU cores (see
 # scripts/bench_showcase.py); a client set is e.g. size 1200, samples 128.
 QUICK_SIZE = 320
@@ -41,3 +43,22 @@ def check_views(views) -> list[str]:
             f"allowed: {', '.join(VIEW_NAMES)}"
         )
     return chosen
+
+
+# The files make_showcase writes (besides one render per view); the batch script checks them
+# before a run so nothing is overwritten without --force.
+SHOWCASE_FILES = (
+    "ring.glb",
+    "drawing.png",
+    "drawing.svg",
+    "contact_sheet.png",
+    "spec_sheet.json",
+    "spec_sheet.html",
+)
+
+
+def planned_files(out_dir, views=None) -> list[Path]:
+    """Every file a showcase of these views writes into `out_dir`."""
+    out = Path(out_dir)
+    renders = [out / f"view_{name}.png" for name in check_views(views)]
+    return [*renders, *(out / name for name in SHOWCASE_FILES)]

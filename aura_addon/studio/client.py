@@ -8,7 +8,9 @@ answered with an error: the status code and the server's own message).
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import shlex
 import socket
 import subprocess
@@ -22,6 +24,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from ..jewelry.quoting import shown
 from .errors import (
     ClientError,
     JobFailed,
@@ -35,6 +38,38 @@ from .urls import TOKEN_ENV, default_url, is_loopback_url
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# What a job id may be (the server's are uuid4 hex): it becomes a URL path segment and part
+# of a file name, so a broken or hostile server's '../../x' or '/etc/x' must never pass.
+JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+log = logging.getLogger("aura")
+_warned_hosts: set[str] = set()
+
+
+def checked_job_id(value, url: str = "") -> str:
+    """A job id from the server, safe as a path segment and in a file name."""
+    if isinstance(value, str) and JOB_ID.fullmatch(value):
+        return value
+    raise ServerError(
+        200,
+        "bad_response",
+        f"the server answered a job id that is not allowed: {shown(value)} (allowed: 1 to 64 "
+        "letters, digits, '-' or '_'); nothing was written",
+        url,
+    )
+
+
+def _warn_token_in_clear(url: str) -> None:
+    """Once per host: a token sent over plain http to another machine can be read on the way."""
+    host = urlsplit(url).hostname or url
+    if host in _warned_hosts:
+        return
+    _warned_hosts.add(host)
+    log.warning(
+        "aura: the server token is sent unencrypted over http to %s; anyone on the network "
+        "between can read it. Use https (a TLS proxy in front of the server) or an SSH tunnel "
+        "to a loopback port.",
+        host,
+    )
 
 
 def _reason(exc: requests.RequestException, timeout) -> str:
@@ -68,6 +103,8 @@ class AuraClient:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"server URL {self.base_url!r} is not an http(s) URL with a host")
         self.token = token if token is not None else os.environ.get(TOKEN_ENV) or None
+        if self.token and parts.scheme == "http" and not is_loopback_url(self.base_url):
+            _warn_token_in_clear(self.base_url)
         self.timeout = timeout
         self._session = requests.Session()
         # A proxy from the environment must never sit between Blender and a local server.
@@ -174,17 +211,25 @@ class AuraClient:
         ):
             if value is not None:
                 body[key] = value
-        return self._json("POST", "/v1/jobs", body)
+        return self._new_job(self._json("POST", "/v1/jobs", body))
+
+    def _new_job(self, job: dict) -> dict:
+        """A queued job's reply, its id checked before anyone builds a path from it."""
+        checked_job_id(job.get("id") if isinstance(job, dict) else None, self.base_url)
+        return job
+
+    def _job_path(self, job_id: str, tail: str = "") -> str:
+        return f"/v1/jobs/{checked_job_id(job_id, self.base_url)}{tail}"
 
     def job(self, job_id: str) -> dict:
-        return self._json("GET", f"/v1/jobs/{job_id}")
+        return self._json("GET", self._job_path(job_id))
 
     def jobs(self) -> list[dict]:
         body = self._json("GET", "/v1/jobs")
         return body.get("jobs", body) if isinstance(body, dict) else body
 
     def cancel(self, job_id: str) -> dict:
-        return self._json("POST", f"/v1/jobs/{job_id}/cancel")
+        return self._json("POST", self._job_path(job_id, "/cancel"))
 
     def wait(
         self,
@@ -208,7 +253,7 @@ class AuraClient:
             hold = poll_s if left is None else max(0.0, min(poll_s, left))
             asked = time.monotonic()
             job = self._json(
-                "GET", f"/v1/jobs/{job_id}?wait={hold:.3f}", timeout=self.timeout + hold
+                "GET", self._job_path(job_id, f"?wait={hold:.3f}"), timeout=self.timeout + hold
             )
             seen = (job.get("status"), job.get("stage"), job.get("progress"))
             if on_progress is not None and seen != last:
@@ -240,7 +285,7 @@ class AuraClient:
 
     def download_mesh(self, job_id: str, path) -> Path:
         """The job's motif mesh (OBJ, millimetres) to `path`."""
-        return self._download(f"/v1/jobs/{job_id}/mesh.obj", path)
+        return self._download(self._job_path(job_id, "/mesh.obj"), path)
 
     def concepts(
         self, prompt: str, n: int = 4, seed: int = 0, backend: str | None = None, params=None
@@ -253,15 +298,15 @@ class AuraClient:
             body["backend"] = backend
         if params is not None:
             body["params"] = params
-        return self._json("POST", "/v1/concepts", body)
+        return self._new_job(self._json("POST", "/v1/concepts", body))
 
     def download_concept(self, job_id: str, index: int, path) -> Path:
-        return self._download(f"/v1/jobs/{job_id}/concepts/{int(index)}.png", path)
+        return self._download(self._job_path(job_id, f"/concepts/{int(index)}.png"), path)
 
 
 def concept_ref(job_id: str, index: int) -> str:
     """How a mesh job names a concept image: '<concepts job id>/<index>'."""
-    return f"{job_id}/{int(index)}"
+    return f"{checked_job_id(job_id)}/{int(index)}"
 
 
 # A local server as a child process ---------------------------------------------------------
