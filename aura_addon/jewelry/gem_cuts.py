@@ -1,156 +1,411 @@
-"""Parametric gem cuts as closed triangle/polygon meshes, and carat <-> millimetres.
+"""Gem cuts with their real facets, and carat <-> millimetres from each cut's own volume.
 
-A cut is a stack of rings of its girdle outline (table, crown, girdle, pavilion) closed by
-the table facet on top and a culet point below. Alternate rings are turned by half a step
-so the crown and pavilion come out faceted like the real stone.
+Every cut is built facet by facet (see `facets`): every facet is one plane, the girdle a
+thin vertical band of flat facets, the mesh closed and outward. Brilliants (round, oval,
+cushion, pear, marquise, heart, trillion, radiant) carry the round brilliant's facet
+families (table, stars, kites/bezels, upper girdles, lower girdles, pavilion mains);
+princess has a stepped crown over chevron pavilion facets; emerald, asscher and baguette are
+step cuts (emerald and asscher with cut corners).
 
-Frame: millimetres, girdle centred on the origin with the girdle band between
-z = -girdle/2 and +girdle/2, table facing +Z, length along Y, width along X.
+Frame: millimetres, the girdle band between z = -girdle/2 and +girdle/2, table facing +Z,
+length along Y, width along X, the outline's bounding box centred on the origin. Pointed
+ends sit at +Y: the pear's and heart's point, a marquise's tips at +Y and -Y, a trillion's
+apex at +Y.
 
-Carat comes from the cut's own volume and the stone's density (1 ct = 0.2 g), so a size
-in millimetres and a weight in carats always agree with the mesh that is built. The
-round brilliant uses Tolkowsky-style ideal proportions (table 56 %, crown angle 34.5 deg,
-pavilion angle 40.75 deg, medium girdle 3 %): a 1.00 ct diamond comes out 6.4-6.5 mm.
+Carat comes from the built mesh's volume and the stone's density (1 ct = 0.2 g). Each cut
+stands at published proportions (STYLES); nothing is tuned to a chart: a 1.00 ct round
+diamond comes out 6.4-6.5 mm, and every cut lands within 5 % of the trade's estimation
+formula at its own depth (`trade_carat`; factors and sources in STYLES).
+
+Public API (the head, the spec, the panel and the server use these):
+- CUTS: the cut names a spec accepts.
+- cut_mesh(cut, length, width, grow=0.0, culet=False) -> CutMesh: verts, faces, kinds (the
+  facet family of each face; "girdle" for the band), girdle (the girdle polygon, (x, y)
+  counter-clockwise), crown_height, girdle_thickness, pavilion_depth, depth, girdle_top,
+  table_z, culet_z. `grow` enlarges the stone by mm each side (seat cutters).
+- outline_point(cut, t, length, width): a point on the girdle polygon at parameter t in
+  [0, 1), counter-clockwise; t is the direction from the stone's centre (0 = +X, 0.25 =
+  +Y, on the outline scaled to a circle), so corners and points sit at fixed t.
+- girdle_outline(cut, length, width) -> [(x, y)]: the girdle polygon.
+- points(cut) -> outline parameters of sharp points a prong must protect (pear, marquise,
+  heart tip, trillion apexes); corners(cut) -> square corners (princess, asscher, emerald,
+  radiant, baguette: the middles of cut corners; princess/baguette: the corners).
+- carat_of, dimensions_for_carat, dimensions_for_size, trade_carat, facet_count.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
+import numpy as np
+
+from . import facets as fx
 from .materials import CARAT_G, STONES
 
-CUTS = ("round", "oval", "cushion", "princess", "emerald", "pear", "marquise")
+CUTS = (
+    "round", "oval", "cushion", "princess", "emerald", "pear", "marquise",
+    "asscher", "radiant", "heart", "trillion", "baguette",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class CutStyle:
-    ratio: float  # default length / width
-    table: float  # table size as a fraction of the outline
-    crown: float  # crown height / width
-    girdle: float  # girdle thickness / width
-    pavilion: float  # pavilion depth / width
-    segments: int  # points on the girdle outline (step cuts: a multiple of their corners)
-    faceted: bool  # turn alternate rings by half a step (brilliant look)
-    belly: float = 0.5  # pavilion outline scale at half depth: 0.5 is a straight cone; fancy
-    # cuts are fuller there (their pavilions end in a keel rather than a point)
+    name: str
+    ratio: float  # standard length / width
+    factor: float  # trade estimation: carat ~ length x width x depth (mm) x factor
+    mean_diameter: bool = False  # the formula squares the mean diameter (round, oval)
+
+    @property
+    def segments(self) -> int:
+        """Points on the girdle polygon (any multiple of it walks the polygon exactly)."""
+        return len(_unit(self.name).girdle)
 
 
-_ROUND_CROWN = 0.5 * (1 - 0.56) * math.tan(math.radians(34.5))
-_ROUND_PAVILION = 0.5 * math.tan(math.radians(40.75))
-
-# Fancy-cut depths are the usual trade figures (oval, pear, marquise ~60 %, emerald ~62 %,
-# cushion ~66 %, princess ~72 %); their pavilion fullness is set so that a 1.00 ct diamond
-# lands on the common charts: oval 7.7x5.7, cushion 5.5, princess 5.5, emerald 7.0x5.0,
-# pear 8.5x5.5, marquise 10x5 mm.
+# Trade estimation factors, diamond, thin-medium girdle. round 0.0061, oval 0.0062 (mean
+# diameter squared), heart 0.0059, trillion (triangle) 0.0057, baguette 0.00915: Octonus,
+# "Mounted diamonds weight determination" (3dbook.octonus.com) and the GIA formulas;
+# pear 0.0059, marquise 0.0058 (2:1), princess 0.0083, cushion 0.0080 (DESIGN.md); asscher
+# 0.0080: the square (1:1) step cut of the emerald-cut table (a1-diamond.com, "Formula for
+# calculating the weight"); radiant 0.00825 (easycalculation.com, diamond carat weight
+# formula). Emerald: 0.0092 at 1.5:1 (a1-diamond.com; GIA's emerald-cut table: 1:1 0.0080,
+# 1.5:1 0.0092, 2:1 0.0100, 2.5:1 0.0106): our emerald is 1.5:1.
 STYLES = {
-    "round": CutStyle(1.0, 0.56, _ROUND_CROWN, 0.03, _ROUND_PAVILION, 32, True),
-    "oval": CutStyle(1.35, 0.55, 0.14, 0.03, 0.43, 32, True, belly=0.63),
-    "cushion": CutStyle(1.0, 0.58, 0.15, 0.03, 0.48, 32, True, belly=0.79),
-    "princess": CutStyle(1.0, 0.70, 0.11, 0.03, 0.58, 48, False, belly=0.62),
-    "emerald": CutStyle(1.4, 0.62, 0.12, 0.03, 0.47, 48, False, belly=0.76),
-    "pear": CutStyle(1.55, 0.55, 0.14, 0.03, 0.43, 32, True, belly=0.78),
-    "marquise": CutStyle(2.0, 0.55, 0.14, 0.03, 0.43, 32, True, belly=0.77),
+    "round": CutStyle("round", 1.0, 0.0061, mean_diameter=True),
+    "oval": CutStyle("oval", 1.35, 0.0062, mean_diameter=True),
+    "cushion": CutStyle("cushion", 1.0, 0.0080),
+    "princess": CutStyle("princess", 1.0, 0.0083),
+    "emerald": CutStyle("emerald", 1.5, 0.0092),
+    "pear": CutStyle("pear", 1.55, 0.0059),
+    "marquise": CutStyle("marquise", 2.0, 0.0058),
+    "asscher": CutStyle("asscher", 1.0, 0.0080),
+    "radiant": CutStyle("radiant", 1.2, 0.00825),
+    "heart": CutStyle("heart", 1.0, 0.0059),
+    "trillion": CutStyle("trillion", 0.92, 0.0057),
+    "baguette": CutStyle("baguette", 2.0, 0.00915),
 }
 
 
-def _superellipse(t: float, half_w: float, half_l: float, exponent: float):
-    a = 2 * math.pi * t
-    c, s = math.cos(a), math.sin(a)
-    p = 2.0 / exponent
-    return half_w * math.copysign(abs(c) ** p, c), half_l * math.copysign(abs(s) ** p, s)
+def _unknown(cut: str) -> ValueError:
+    return ValueError(f"gem.cut: {cut!r} is unknown; allowed: {', '.join(CUTS)}")
 
 
-def _polygon_point(t: float, corners: list[tuple[float, float]]):
-    """Walk a closed polygon with an equal share of t per edge, so corners sit on t = k/n."""
-    n = len(corners)
-    pos = (t % 1.0) * n
-    i = int(pos) % n
-    f = pos - int(pos)
-    (x0, y0), (x1, y1) = corners[i], corners[(i + 1) % n]
-    return x0 + (x1 - x0) * f, y0 + (y1 - y0) * f
+# Outlines, unit frame: width 1 (x in [-0.5, 0.5]), length = the cut's ratio -------------
 
 
-def _ray_to_convex(angle: float, boundary: list[tuple[float, float]]):
-    """Where a ray from the origin at `angle` leaves a convex polygon (dense boundary)."""
-    dx, dy = math.cos(angle), math.sin(angle)
-    best = None
-    n = len(boundary)
-    for i in range(n):
-        (x0, y0), (x1, y1) = boundary[i], boundary[(i + 1) % n]
-        ex, ey = x1 - x0, y1 - y0
-        den = dx * ey - dy * ex
-        if abs(den) < 1e-12:
-            continue
-        s = (x0 * ey - y0 * ex) / den  # distance along the ray
-        u = (x0 * dy - y0 * dx) / den  # position along the edge
-        if s > 0 and -1e-9 <= u <= 1 + 1e-9 and (best is None or s < best):
-            best = s
-    return best * dx, best * dy
+def _arc(centre, radius, a0, a1, n=48):
+    return [(centre[0] + radius * math.cos(a), centre[1] + radius * math.sin(a))
+            for a in np.linspace(a0, a1, n)]  # fmt: skip
+
+
+def _ray(boundary, centre, direction):
+    """Where a ray from `centre` leaves a closed boundary (star-shaped about centre)."""
+    b = np.asarray(boundary, float) - centre
+    e = np.roll(b, -1, axis=0) - b
+    d = np.asarray(direction, float)
+    den = d[0] * e[:, 1] - d[1] * e[:, 0]
+    ok = np.abs(den) > 1e-15
+    s = np.where(ok, (b[:, 0] * e[:, 1] - b[:, 1] * e[:, 0]) / np.where(ok, den, 1), -1)
+    u = np.where(ok, (b[:, 0] * d[1] - b[:, 1] * d[0]) / np.where(ok, den, 1), -1)
+    hit = ok & (s > 0) & (u >= -1e-9) & (u <= 1 + 1e-9)
+    best = np.where(hit, s, np.inf).argmin()
+    return centre + s[best] * d, e[best] / np.linalg.norm(e[best])
+
+
+def _sample(boundary, centre, hw, hl, angles, axis_tangent=False):
+    """Points of a boundary in the directions `angles` (degrees) from the centre, on the
+    outline scaled to a circle; tangents along the boundary there."""
+    pts, tans = [], []
+    for a in angles:
+        r = math.radians(a)
+        p, t = _ray(boundary, np.asarray(centre, float), (hw * math.cos(r), hl * math.sin(r)))
+        if axis_tangent:  # a point on a symmetry axis (a tip, the cleft): square to it
+            t = np.array([-math.sin(r), math.cos(r)])
+        pts.append(p)
+        tans.append(t)
+    return pts, tans
+
+
+def _pear_boundary(hl):
+    """A round end (radius 1/2) at -Y and two arcs meeting in a point at +Y."""
+    yc = -hl + 0.5
+    r = (0.25 + (hl - yc) ** 2) / 1.0  # arc through the tip, tangent to the round end
+    top = math.asin((hl - yc) / r)
+    right = _arc((0.5 - r, yc), r, 0.0, top)
+    left = [(-x, y) for x, y in reversed(right)]
+    bottom = _arc((0.0, yc), 0.5, math.pi, 2 * math.pi, 96)
+    return bottom[:-1] + right[:-1] + left[:-1]
+
+
+def _marquise_boundary(hl):
+    r = (hl**2 + 0.25) / 1.0  # two arcs through both tips
+    a = math.asin(hl / r)
+    right = _arc((0.5 - r, 0.0), r, -a, a, 96)
+    return right[:-1] + [(-x, -y) for x, y in right[:-1]]
+
+
+def _heart_boundary(hl):
+    """Point at +Y: two round lobes (cleft between them at -Y), sides bowing to the point."""
+    rl, cx = 0.3, 0.2  # lobe radius and centre: the lobes overlap, leaving the cleft
+    cy = -hl + rl  # lobe centres: the lobes' far edge at y = -hl
+    tip = np.array([0.0, hl])
+    join = math.radians(20.0)  # where a side leaves its lobe, above the lobe's widest point
+    j = np.array([cx + rl * math.cos(join), cy + rl * math.sin(join)])
+    lobe_dir = np.array([-math.sin(join), math.cos(join)])  # the lobe's tangent there
+    half_tip = math.radians(50.0)
+    tip_dir = np.array([math.sin(half_tip), -math.cos(half_tip)])  # from the tip downward
+    # the side: a quadratic curve tangent to the lobe at j and to the tip's line at the tip
+    mat = np.array([lobe_dir, -tip_dir]).T
+    s = np.linalg.solve(mat, tip - j)
+    ctrl = j + s[0] * lobe_dir
+    side = [tuple((1 - f) ** 2 * j + 2 * f * (1 - f) * ctrl + f * f * tip)
+            for f in np.linspace(0, 1, 48)]  # fmt: skip
+    cleft_a = math.atan2(-math.sqrt(rl * rl - cx * cx), -cx)  # lobe angle at the cleft
+    lobe = _arc((cx, cy), rl, cleft_a, join, 96)
+    right = lobe[:-1] + side[:-1]
+    left = [(-x, y) for x, y in reversed(right[1:])]
+    return right + [tuple(tip)] + left
+
+
+def _trillion_boundary():
+    """A triangle with gently bowed sides, apex at +Y; its centre (the centroid) at 0."""
+    corners = [np.array([math.cos(math.radians(a)), math.sin(math.radians(a))])
+               for a in (90, 210, 330)]  # fmt: skip
+    sag = 0.14  # bow of a side, of the corner radius
+    pts = []
+    for k in range(3):
+        a, b = corners[k], corners[(k + 1) % 3]
+        mid = (a + b) / 2
+        out = mid / np.linalg.norm(mid)
+        half = np.linalg.norm(b - a) / 2
+        r = (half**2 + sag**2) / (2 * sag)
+        centre = mid + out * (sag - r)
+        a0 = math.atan2(*(a - centre)[::-1])
+        a1 = math.atan2(*(b - centre)[::-1])
+        if a1 < a0:
+            a1 += 2 * math.pi
+        pts += _arc(centre, r, a0, a1, 64)[:-1]
+    return pts
+
+
+# Cuts, unit frame --------------------------------------------------------------------
+
+
+@dataclass
+class _Unit:
+    facets: fx.Facets
+    girdle: list  # (x, y) of the girdle polygon, CCW
+    params: list  # outline parameter t of each girdle point
+    points: tuple = ()  # t of sharp points
+    corners: tuple = ()  # t of corners
+
+
+def _polar_t(pts, centre, hw, hl) -> list:
+    c = np.asarray(centre, float)
+    return [(math.atan2((p[1] - c[1]) / hl, (p[0] - c[0]) / hw) / (2 * math.pi)) % 1.0
+            for p in pts]  # fmt: skip
+
+
+def _brilliant_cut(pick, p: fx.Brilliant, centre=(0.0, 0.0), mains=8, **unit) -> _Unit:
+    """A brilliant on an outline: mains and halves at equal steps round the scaled circle
+    (a trillion's six mains from its apex at 90 degrees)."""
+    start = 90.0 if mains == 6 else 0.0
+    angles = [start + 360.0 * k / (2 * mains) for k in range(2 * mains)]
+    pts, tans = pick(angles)
+    f = fx.brilliant(pts, tans[0::2], centre, p)
+    return _Unit(f, [tuple(q) for q in pts], [(a / 360.0) % 1.0 for a in angles], **unit)
+
+
+def _on_curve(boundary, centre, hw, hl, axis=False):
+    def pick(angles):
+        pts, tans = _sample(boundary, centre, hw, hl, angles)
+        if axis:  # every main sits on a symmetry axis: tangents square to it
+            for i, a in enumerate(angles):
+                r = math.radians(a)
+                tans[i] = np.array([-math.sin(r), math.cos(r)])
+        for i, a in enumerate(angles):  # mirror-exact points on the axes
+            if abs(math.cos(math.radians(a))) < 1e-12:
+                pts[i][0] = 0.0
+                tans[i] = np.array([1.0, 0.0])
+            if abs(math.sin(math.radians(a))) < 1e-12:
+                tans[i] = np.array([0.0, 1.0])
+        return pts, tans
+
+    return pick
+
+
+def _circle(hl):
+    def pick(angles):
+        r = [math.radians(a) for a in angles]
+        pts = [np.array([0.5 * math.cos(a), hl * math.sin(a)]) for a in r]
+        tans = [np.array([-0.5 * math.sin(a), hl * math.cos(a)]) for a in r]
+        return pts, tans
+
+    return pick
+
+
+def _superellipse(hl, exponent):
+    def point(a):
+        c, s = math.cos(a), math.sin(a)
+        e = 2.0 / exponent
+        return np.array([0.5 * math.copysign(abs(c) ** e, c), hl * math.copysign(abs(s) ** e, s)])
+
+    def pick(angles):
+        pts, tans = [], []
+        for a in angles:
+            r = math.radians(a)
+            pts.append(point(r))
+            d = point(r + 1e-5) - point(r - 1e-5)
+            tans.append(d / np.linalg.norm(d))
+        return pts, tans
+
+    return pick
+
+
+def _octagon(hw, hl, k):
+    """A rectangle with its corners cut by k (both legs)."""
+    return [(hw, -hl + k), (hw, hl - k), (hw - k, hl), (-hw + k, hl), (-hw, hl - k),
+            (-hw, -hl + k), (-hw + k, -hl), (hw - k, -hl)]  # fmt: skip
+
+
+# Proportions (fractions of the width). Round: Tolkowsky / GIA Excellent: table 56 %, crown
+# angle 34.5 deg, pavilion angle 40.75 deg, thin-medium girdle 3 %, stars 50 %, lower
+# halves 77 %: total depth 61 %.
+ROUND = fx.Brilliant(
+    table=0.56,
+    crown=0.5 * (1 - 0.56) * math.tan(math.radians(34.5)),
+    girdle=0.03,
+    pavilion=0.5 * math.tan(math.radians(40.75)),
+)
+
+
+def _step_rows(base, angles, reach, z0, sign):
+    """(share of the way, z) of each ring of a step row set: each row goes `reach` share
+    further, at its own angle (degrees) over a run of `base` (half width) per share."""
+    rows, z, s = [], z0, 0.0
+    for angle, share in zip(angles, reach):
+        z += sign * share * base * math.tan(math.radians(angle))
+        s += share
+        rows.append((s, z))
+    return rows
+
+
+def _step_cut(hw, hl, corner, table, crown_angles, pavilion_angles, girdle) -> _Unit:
+    """A step cut: three crown rows to the table, rows down to a keel of length L - W."""
+    g = _octagon(hw, hl, corner) if corner else [(hw, -hl), (hw, hl), (-hw, hl), (-hw, -hl)]
+    t_poly = fx.inset(g, (1 - table) * hw)
+    keel = max(hl - hw, 0.0)
+    bottom = [(0.0, keel if y > 0 else -keel) for _, y in g]
+    zg = girdle / 2
+    n_c, n_p = len(crown_angles), len(pavilion_angles)
+    crown = _step_rows((1 - table) * hw, crown_angles, [1 / n_c] * n_c, zg, 1)
+    pav = _step_rows(hw, pavilion_angles, [1 / n_p] * n_p, -zg, -1)
+    f = fx.step(g, t_poly, bottom, crown, pav, girdle)
+    # corners: the middles of the cut corners, or the rectangle's corners
+    tips = [(np.array(g[i]) + g[(i + 1) % 8]) / 2 for i in range(1, 8, 2)] if corner else g
+    return _Unit(f, g, _polar_t(g, (0, 0), hw, hl), corners=tuple(_polar_t(tips, (0, 0), hw, hl)))
+
+
+CHEVRON_RIDGE = [(0.25, 0.32), (0.5, 0.6), (0.75, 0.83)]
+
+
+def _princess() -> _Unit:
+    """Square: two crown steps to a 68 % table; a pavilion main from each girdle edge down to
+    a V, three rows of chevrons below it (crown ~12 %, pavilion ~58 %, depth ~72 %)."""
+    h = 0.5
+    g = [(h, -h), (h, h), (-h, h), (-h, -h)]
+    girdle = 0.03
+    zg = girdle / 2
+    table = 0.68
+    crown = _step_rows((1 - table) * h, (40.0, 28.0), (0.5, 0.5), zg, 1)
+    t_poly = fx.inset(g, (1 - table) * h)
+    f = fx.Facets()
+    top = [[f.add(fx._xyz((1 - s) * np.array(a) + s * b, z)) for a, b in zip(g, t_poly)]
+           for s, z in crown]  # fmt: skip
+    up = [f.add((x, y, zg)) for x, y in g]
+    dn = [f.add((x, y, -zg)) for x, y in g]
+    f.girdle_top = up
+    f.face("table", *top[-1])
+    rings = [up, *top]
+    for r in range(len(rings) - 1):
+        for i in range(4):
+            j = (i + 1) % 4
+            f.face("crown_step", rings[r][i], rings[r][j], rings[r + 1][j], rings[r + 1][i])
+    for i in range(4):
+        j = (i + 1) % 4
+        f.face(fx.GIRDLE, up[i], dn[i], dn[j], up[j])
+    pavilion = 0.58
+    fx.chevron_pavilion(f, dn, -zg - pavilion, CHEVRON_RIDGE, [0.55, 0.36, 0.18])
+    return _Unit(f, g, _polar_t(g, (0, 0), h, h), corners=(0.125, 0.375, 0.625, 0.875))
 
 
 @cache
-def _pear_boundary(half_w: float, half_l: float) -> tuple:
-    # A round end of radius half_w and a point at +Y, joined by gently bowed sides.
-    centre_y = -(half_l - half_w)
-    pts = []
-    for k in range(181):  # round end: the lower half circle plus a little of the upper
-        a = math.pi + math.pi * k / 180
-        pts.append((half_w * math.cos(a), centre_y + half_w * math.sin(a)))
-    tip = (0.0, half_l)
-    for sign in (1, -1):
-        side = []
-        for k in range(1, 60):
-            f = k / 60
-            x = half_w * (1 - f**1.6)
-            side.append((sign * x, centre_y + (half_l - centre_y) * f))
-        pts.extend(side if sign == 1 else reversed(side))
-        if sign == 1:
-            pts.append(tip)
-    # order counter-clockwise by angle around the origin
-    pts.sort(key=lambda p: math.atan2(p[1], p[0]))
-    return tuple(pts)
-
-
-@cache
-def _marquise_boundary(half_w: float, half_l: float) -> tuple:
-    r = (half_l**2 + half_w**2) / (2 * half_w)  # two arcs through the tips
-    c = r - half_w
-    half_angle = math.asin(half_l / r)
-    pts = []
-    for sign in (1, -1):
-        for k in range(121):
-            a = -half_angle + 2 * half_angle * k / 120
-            x = -sign * c + sign * r * math.cos(a)
-            pts.append((x, r * math.sin(a) * sign))
-    pts.sort(key=lambda p: math.atan2(p[1], p[0]))
-    return tuple(pts)
-
-
-def outline_point(cut: str, t: float, length: float, width: float) -> tuple[float, float]:
-    """A point of the girdle outline at parameter t in [0, 1), counter-clockwise from +X."""
-    hw, hl = width / 2, length / 2
-    if cut in ("round", "oval"):
-        a = 2 * math.pi * t
-        return hw * math.cos(a), hl * math.sin(a)
-    if cut == "cushion":
-        return _superellipse(t, hw, hl, 4.0)
+def _unit(cut: str, culet: bool = False) -> _Unit:
+    """The cut at width 1 and its standard ratio, in the unit frame."""
+    if cut not in STYLES:
+        raise _unknown(cut)
+    if culet and cut != "round":
+        raise ValueError("gem.culet: an open culet is built for the round brilliant only")
+    hl = STYLES[cut].ratio / 2
+    if cut in ("round", "oval"):  # the oval: the round brilliant drawn out along Y
+        p = replace(ROUND, culet=0.04 if culet else 0.0, keel=0.08 * hl if cut == "oval" else 0.0)
+        return _brilliant_cut(_circle(hl), p)
+    if cut == "cushion":  # depth ~66 %: crown 15 %, girdle 3.5 %, pavilion 48 %
+        p = fx.Brilliant(0.66, 0.16, 0.045, 0.47, culet=0.12)
+        return _brilliant_cut(_superellipse(hl, 4.5), p)
+    if cut == "pear":  # depth ~60 %
+        b = _pear_boundary(hl)
+        centre = (0.0, -hl + 0.5)
+        p = fx.Brilliant(0.55, 0.14, 0.03, 0.43, keel=0.1 * hl)
+        pick = _on_curve(b, centre, 0.5, hl)
+        return _brilliant_cut(pick, p, centre, points=(0.25,))
+    if cut == "marquise":  # depth ~60 %; the pavilion mains meet on a keel
+        b = _marquise_boundary(hl)
+        p = fx.Brilliant(0.55, 0.14, 0.03, 0.43, keel=0.25 * hl)
+        return _brilliant_cut(_on_curve(b, (0, 0), 0.5, hl), p, points=(0.25, 0.75))
+    if cut == "heart":  # depth ~60 %
+        b = _heart_boundary(hl)
+        centre = (0.0, float(np.mean(np.asarray(b)[:, 1])))
+        p = fx.Brilliant(0.55, 0.14, 0.045, 0.43, keel=0.25 * hl)
+        pick = _on_curve(b, centre, 0.5, hl)
+        return _brilliant_cut(pick, p, centre, points=(0.25,))
+    if cut == "trillion":  # depth ~45 %? trilliants are shallow
+        raw = np.asarray(_trillion_boundary())
+        scale = 1.0 / (raw[:, 0].max() - raw[:, 0].min())
+        shift = -(raw[:, 1].max() + raw[:, 1].min()) / 2
+        b = [((x) * scale, (y + shift) * scale) for x, y in raw]
+        centre = (0.0, shift * scale)
+        p = fx.Brilliant(0.6, 0.12, 0.05, 0.34)
+        pick = _on_curve(b, centre, 1.0, 1.0, axis=True)
+        apexes = (0.25, 0.25 + 1 / 3, 0.25 + 2 / 3)
+        return _brilliant_cut(pick, p, centre, mains=6, points=apexes)
+    if cut == "radiant":
+        k = 0.12
+        g = _octagon(0.5, hl, k)
+        mids = [(np.array(g[i]) + g[(i + 1) % 8]) / 2 for i in range(8)]
+        pts, tans = [], []
+        for i in range(8):  # mains on the edges' middles, halves on the corners
+            a, b = np.array(g[i]), np.array(g[(i + 1) % 8])
+            pts += [mids[i], b]
+            tans += [(b - a) / np.linalg.norm(b - a), None]
+        p = fx.Brilliant(0.68, 0.13, 0.045, 0.54, keel=hl - 0.5)
+        f = fx.brilliant(pts, tans[0::2], (0, 0), p)
+        t = _polar_t(pts, (0, 0), 0.5, hl)
+        return _Unit(f, [tuple(q) for q in pts], t, corners=tuple(t[0::2][1::2]))
     if cut == "princess":
-        corners = [(hw, 0.0), (hw, hl), (0.0, hl), (-hw, hl), (-hw, 0.0), (-hw, -hl), (0.0, -hl)]
-        corners.append((hw, -hl))
-        return _polygon_point(t, corners)
-    if cut == "emerald":
-        k = 0.15 * width  # the cut corners
-        corners = [(hw, 0.0), (hw, hl - k), (hw - k, hl), (0.0, hl), (-hw + k, hl), (-hw, hl - k)]
-        corners += [(-hw, 0.0), (-hw, -hl + k), (-hw + k, -hl), (0.0, -hl), (hw - k, -hl)]
-        corners.append((hw, -hl + k))
-        return _polygon_point(t, corners)
-    if cut == "pear":
-        return _ray_to_convex(2 * math.pi * t, list(_pear_boundary(hw, hl)))
-    if cut == "marquise":
-        return _ray_to_convex(2 * math.pi * t, list(_marquise_boundary(hw, hl)))
-    raise ValueError(f"gem.cut: {cut!r} is unknown; allowed: {', '.join(CUTS)}")
+        return _princess()
+    if cut == "emerald":  # depth ~64 %
+        return _step_cut(0.5, hl, 0.15, 0.62, (45, 35, 25), (50, 44, 38), 0.03)
+    if cut == "asscher":  # square, big cut corners, depth ~64 %
+        return _step_cut(0.5, 0.5, 0.2, 0.6, (45, 35, 25), (50, 44, 38), 0.03)
+    if cut == "baguette":  # two crown rows, two pavilion rows
+        return _step_cut(0.5, hl, 0.0, 0.62, (40, 28), (48, 42), 0.03)
+    raise _unknown(cut)
+
+
+# The mesh at a size ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -162,6 +417,8 @@ class CutMesh:
     crown_height: float
     girdle_thickness: float
     pavilion_depth: float
+    kinds: tuple = ()  # facet family of each face ("girdle" for the girdle band)
+    girdle: tuple = ()  # the girdle polygon (x, y), counter-clockwise
 
     @property
     def depth(self) -> float:
@@ -180,50 +437,96 @@ class CutMesh:
         return self.girdle_thickness / 2 + self.crown_height
 
 
-def cut_mesh(cut: str, length: float, width: float, grow: float = 0.0) -> CutMesh:
-    """The stone's closed mesh. `grow` enlarges the outline (mm each side) for seat cutters."""
-    style = STYLES[cut]
-    n = style.segments
-    crown = style.crown * width
-    girdle = style.girdle * width
-    pavilion = style.pavilion * width
-    L, W = length + 2 * grow, width + 2 * grow
-    half = 0.5 / n if style.faceted else 0.0
-    g = girdle / 2 + grow * 0.5
-    # (outline scale, z, turned by half a step?) from the table down to the lowest ring
-    rings = [
-        (style.table, g + crown + grow, False),
-        (1 - 0.45 * (1 - style.table), g + crown * 0.45, True),
-        (1.0, g, False),
-        (1.0, -g, False),
-        (style.belly, -g - pavilion * 0.5, True),
-    ]
-    verts: list[tuple[float, float, float]] = []
-    for scale, z, turned in rings:
-        for i in range(n):
-            x, y = outline_point(cut, i / n + (half if turned else 0.0), L, W)
-            verts.append((x * scale, y * scale, z))
-    culet = len(verts)
-    verts.append((0.0, 0.0, -g - pavilion - grow))
+@dataclass(frozen=True)
+class _Solid:
+    verts: np.ndarray  # unit frame
+    faces: tuple  # outward
+    kinds: tuple
+    girdle_half: float
+    crown: float
+    pavilion: float
 
-    faces: list[tuple[int, ...]] = [tuple(range(n))]  # table, facing +Z
-    for r in range(len(rings) - 1):
-        a, b = r * n, (r + 1) * n
-        a_turned, b_turned = rings[r][2], rings[r + 1][2]
-        for i in range(n):
-            j = (i + 1) % n
-            if b_turned and not a_turned:  # lower ring sits between upper points
-                faces.append((a + i, b + i, a + j))
-                faces.append((a + j, b + i, b + j))
-            elif a_turned and not b_turned:  # upper ring sits between lower points
-                faces.append((a + i, b + j, a + j))
-                faces.append((a + i, b + i, b + j))
-            else:
-                faces.append((a + i, b + i, b + j, a + j))
-    last = (len(rings) - 1) * n
-    for i in range(n):
-        faces.append((last + i, culet, last + (i + 1) % n))
-    return CutMesh(verts, faces, L, W, crown + grow * 0.5, girdle + grow, pavilion + grow * 0.5)
+
+@cache
+def _solid(cut: str, culet: bool = False) -> _Solid:
+    """The unit cut's faces turned outward, and its heights."""
+    f = _unit(cut, culet).facets
+    verts = np.array(f.verts, float)
+    faces = fx.orient(f.faces)
+    if mesh_volume(f.verts, faces) < 0:
+        faces = [tuple(reversed(fc)) for fc in faces]
+    zg = float(verts[f.girdle_top[0], 2])
+    top, bottom = float(verts[:, 2].max()), float(verts[:, 2].min())
+    return _Solid(verts, tuple(faces), tuple(f.kinds), zg, top - zg, -bottom - zg)
+
+
+def cut_mesh(cut: str, length: float, width: float, grow: float = 0.0, culet: bool = False):
+    """The stone's closed mesh. `grow` enlarges it (mm each side) for seat cutters."""
+    if cut not in STYLES:
+        raise _unknown(cut)
+    solid = _solid(cut, culet)
+    verts, zg, crown, pavilion = solid.verts, solid.girdle_half, solid.crown, solid.pavilion
+    ratio = STYLES[cut].ratio
+    sx, sy = width + 2 * grow, (length + 2 * grow) / ratio
+    zg_mm = zg * width + grow / 2
+    crown_mm, pav_mm = crown * width + grow / 2, pavilion * width + grow / 2
+    z = verts[:, 2]
+    # crown and pavilion each scale on their own: an affine map keeps every facet flat
+    new_z = np.where(
+        z > zg - 1e-12,
+        zg_mm + (z - zg) * (crown_mm / crown),
+        np.where(z < -zg + 1e-12, -zg_mm + (z + zg) * (pav_mm / pavilion), z / zg * zg_mm),
+    )
+    out = np.column_stack([verts[:, 0] * sx, verts[:, 1] * sy, new_z])
+    girdle = tuple((float(x) * sx, float(y) * sy) for x, y in _unit(cut).girdle)
+    return CutMesh(
+        [tuple(v) for v in out.tolist()], list(solid.faces), length + 2 * grow,
+        width + 2 * grow, crown_mm, 2 * zg_mm, pav_mm, solid.kinds, girdle,
+    )  # fmt: skip
+
+
+def girdle_outline(cut: str, length: float, width: float) -> list[tuple[float, float]]:
+    """The girdle polygon (x, y) in mm, counter-clockwise."""
+    sx, sy = width, length / STYLES[cut].ratio
+    return [(x * sx, y * sy) for x, y in _unit(cut).girdle]
+
+
+def outline_point(cut: str, t: float, length: float, width: float) -> tuple[float, float]:
+    """The point of the girdle polygon at parameter t (see the module's docstring)."""
+    if cut not in STYLES:
+        raise _unknown(cut)
+    u = _unit(cut)
+    order = sorted(range(len(u.params)), key=lambda i: u.params[i])
+    ts = [u.params[i] for i in order]
+    pts = [u.girdle[i] for i in order]
+    ts.append(ts[0] + 1.0)  # close the loop
+    pts.append(pts[0])
+    t = t % 1.0
+    if t < ts[0]:
+        t += 1.0
+    k = bisect.bisect_right(ts, t) - 1
+    f = (t - ts[k]) / (ts[k + 1] - ts[k])
+    x = pts[k][0] + f * (pts[k + 1][0] - pts[k][0])
+    y = pts[k][1] + f * (pts[k + 1][1] - pts[k][1])
+    return x * width, y * length / STYLES[cut].ratio
+
+
+def points(cut: str) -> tuple[float, ...]:
+    """Outline parameters of the cut's sharp points (pear, marquise, heart, trillion)."""
+    return _unit(cut).points
+
+
+def corners(cut: str) -> tuple[float, ...]:
+    """Outline parameters of the cut's corners (square and step cuts)."""
+    return _unit(cut).corners
+
+
+def facet_count(cut: str, culet: bool = False) -> dict[str, int]:
+    """Facets by family, the girdle band apart."""
+    counts: dict[str, int] = {}
+    for kind in _solid(cut, culet).kinds:
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
 
 
 def mesh_volume(verts, faces) -> float:
@@ -240,24 +543,32 @@ def mesh_volume(verts, faces) -> float:
 
 @cache
 def _unit_volume(cut: str) -> float:
-    """Volume of the cut at width 1 mm and its default ratio."""
+    """Volume of the cut at width 1 mm and its standard ratio."""
     mesh = cut_mesh(cut, STYLES[cut].ratio, 1.0)
     return mesh_volume(mesh.verts, mesh.faces)
 
 
-@cache
-def _volume_at(cut: str, length: float, width: float) -> float:
-    mesh = cut_mesh(cut, length, width)
-    return mesh_volume(mesh.verts, mesh.faces)
+def _volume(cut: str, length: float, width: float) -> float:
+    # every cut scales affinely: the depth with the width, the length on its own
+    return _unit_volume(cut) * width * width * length / STYLES[cut].ratio
 
 
 def carat_of(cut: str, stone: str, length: float, width: float) -> float:
-    volume = _volume_at(cut, length, width)
-    return volume * STONES[stone].density / 1000.0 / CARAT_G
+    return _volume(cut, length, width) * STONES[stone].density / 1000.0 / CARAT_G
+
+
+def trade_carat(cut: str, length: float, width: float, depth: float) -> float:
+    """The trade's estimate for a diamond: length x width x depth x factor (the mean
+    diameter squared for round and oval)."""
+    style = STYLES[cut]
+    area = ((length + width) / 2) ** 2 if style.mean_diameter else length * width
+    return area * depth * style.factor
 
 
 def dimensions_for_carat(cut: str, stone: str, carat: float) -> tuple[float, float]:
     """(length, width) in mm of a stone of this cut and weight at the cut's standard ratio."""
+    if cut not in STYLES:
+        raise _unknown(cut)
     volume = carat * CARAT_G * 1000.0 / STONES[stone].density
     width = (volume / _unit_volume(cut)) ** (1.0 / 3.0)
     return STYLES[cut].ratio * width, width
