@@ -176,8 +176,7 @@ def _prongs(head: Head, cut_name: str, cut, seat, count: int, crest_z: float) ->
     z = head.girdle_z
     plate_top = z + cut.culet_z - SEAT_CLEARANCE - PLATE_GAP
     plate_low = crest_z - SINK + PLATE_SIDE  # lower edge of the plate's square side
-    n = gem_cuts.STYLES[cut_name].segments
-    girdle = np.array(seat.verts[2 * n : 3 * n])[:, :2]  # the seat's girdle band, top ring
+    girdle = np.array(seat.girdle)  # the seat's girdle polygon
     pointed = POINTS.get(cut_name, ())
     posts = []
     for t in prong_angles(cut_name, count):

@@ -53,8 +53,24 @@ def _meet(p1, p2, p3) -> np.ndarray:
     return np.linalg.solve(normals, np.array([p1[1], p2[1], p3[1]]))
 
 
-def _level(z: float) -> tuple[np.ndarray, float]:
-    return np.array([0.0, 0.0, 1.0]), z
+def _inside(point, wedge) -> bool:
+    """Whether a point lies inward of both girdle edges a-b and b-c (counter-clockwise)."""
+    a, b, c = wedge
+    for p, q in ((a, b), (b, c)):
+        if (q[0] - p[0]) * (point[1] - p[1]) - (q[1] - p[1]) * (point[0] - p[0]) <= 1e-9:
+            return False
+    return True
+
+
+def _tip(p1, p2, z: float, z_limit: float, wedge) -> np.ndarray:
+    """Where two neighbouring facets' planes meet at height z; moved toward z_limit (the
+    table or the culet) while it would stand outside the girdle between them (at a sharp
+    point the two planes part outside the outline)."""
+    for f in np.linspace(0.0, 0.9, 46):
+        point = _meet(p1, p2, (np.array([0.0, 0.0, 1.0]), z + f * (z_limit - z)))
+        if _inside(point, wedge):
+            return point
+    return point
 
 
 def _xyz(p, z: float) -> np.ndarray:
@@ -69,8 +85,8 @@ class Brilliant:
     crown: float  # crown height
     girdle: float  # girdle thickness
     pavilion: float  # pavilion depth
-    star: float = 0.5  # star facets reach this share of the crown height below the table
-    lower_half: float = 0.77  # lower-girdle facets reach this share of the pavilion depth
+    star: float = 0.5  # star tips reach this share of the way from the table to the girdle
+    lower_half: float = 0.77  # lower-girdle tips reach this share of the way to the culet
     keel: float = 0.0  # half length of the culet keel along Y (0: a point)
     culet: float = 0.0  # an open culet facet reaching this share up the pavilion (0: none)
 
@@ -88,7 +104,7 @@ def brilliant(girdle, tangents, centre, p: Brilliant) -> Facets:
         raise ValueError("an open culet on a keel is not built")
     g = np.asarray(girdle, float)
     m = len(g) // 2
-    mains, halves = g[0::2], g[1::2]
+    mains, halves = g[0::2], g[1::2]  # main points, and the girdle points between them
     c = np.asarray(centre, float)
     zg, zt = p.girdle / 2, p.girdle / 2 + p.crown
     zc = -zg - p.pavilion
@@ -99,8 +115,11 @@ def brilliant(girdle, tangents, centre, p: Brilliant) -> Facets:
     for k in range(m):
         u = (*tangents[k], 0.0)
         kites.append(_plane(_xyz(mains[k], zg), u, table[k] - _xyz(mains[k], zg)))
-    z_star = zt - p.star * p.crown
-    stars = [_meet(kites[k], kites[(k + 1) % m], _level(z_star)) for k in range(m)]
+    stars = []
+    for k in range(m):  # a star's tip: `star` of the crown height below the table
+        wedge = (mains[k], halves[k], mains[(k + 1) % m])
+        z = zt - p.star * p.crown
+        stars.append(_tip(kites[k], kites[(k + 1) % m], z, zt, wedge))
 
     keel = [_xyz(c + (0, -p.keel), zc), _xyz(c + (0, p.keel), zc)] if p.keel else [_xyz(c, zc)]
     culets = []  # the culet point(s) each main plane goes through
@@ -114,8 +133,11 @@ def brilliant(girdle, tangents, centre, p: Brilliant) -> Facets:
             through = [1 if (p.keel and mains[k][1] > c[1]) else 0]
         culets.append(through)
         mains_p.append(_plane(low, u, keel[through[0]] - low))
-    z_low = -zg - p.lower_half * p.pavilion
-    lows = [_meet(mains_p[k], mains_p[(k + 1) % m], _level(z_low)) for k in range(m)]
+    lows = []
+    for k in range(m):  # a lower girdle's tip: `lower_half` of the pavilion depth down
+        wedge = (mains[k], halves[k], mains[(k + 1) % m])
+        z = -zg - p.lower_half * p.pavilion
+        lows.append(_tip(mains_p[k], mains_p[(k + 1) % m], z, zc, wedge))
 
     t_idx = [out.add(v) for v in table]
     s_idx = [out.add(v) for v in stars]
@@ -169,7 +191,7 @@ def inset(polygon, distance: float) -> np.ndarray:
 
 
 def _ring(a, b, s: float, z: float) -> list:
-    return [_xyz((1 - s) * pa + s * pb, z) for pa, pb in zip(a, b)]
+    return [_xyz((1 - s) * pa + s * pb, z) for pa, pb in zip(a, b, strict=True)]
 
 
 def step(girdle, table, bottom, crown_rows, pavilion_rows, girdle_thickness: float) -> Facets:
