@@ -266,7 +266,20 @@ def _princess() -> Unit:
 
 @cache
 def unit(cut: str, culet: bool = False) -> Unit:
-    """The cut at width 1 and its standard ratio, in the unit frame."""
+    """The cut at width 1 and its standard ratio, in the unit frame: the girdle polygon's
+    bounding box exactly 1 x ratio, centred (an affine map keeps every facet flat)."""
+    u = _build(cut, culet)
+    g = np.asarray(u.girdle)
+    lo, hi = g.min(axis=0), g.max(axis=0)
+    scale = np.array([1.0, STYLES[cut].ratio]) / (hi - lo)
+    mid = (lo + hi) / 2
+    u.facets.verts = [((x - mid[0]) * scale[0], (y - mid[1]) * scale[1], z)
+                      for x, y, z in u.facets.verts]  # fmt: skip
+    u.girdle = [tuple((np.asarray(p) - mid) * scale) for p in u.girdle]
+    return u
+
+
+def _build(cut: str, culet: bool) -> Unit:
     if cut not in STYLES:
         raise unknown_cut(cut)
     if culet and cut != "round":
@@ -300,23 +313,22 @@ def unit(cut: str, culet: bool = False) -> Unit:
         shift = -(raw[:, 1].max() + raw[:, 1].min()) / 2
         b = [((x) * scale, (y + shift) * scale) for x, y in raw]
         centre = (0.0, shift * scale)
-        p = fx.Brilliant(0.6, 0.12, 0.05, 0.34)
+        p = fx.Brilliant(0.6, 0.13, 0.06, 0.34)
         pick = _on_curve(b, centre, 1.0, 1.0, axis=True)
         apexes = (0.25, 0.25 + 1 / 3, 0.25 + 2 / 3)
         return _brilliant_cut(pick, p, centre, mains=6, points=apexes)
-    if cut == "radiant":
-        k = 0.12
-        g = _octagon(0.5, hl, k)
-        mids = [(np.array(g[i]) + g[(i + 1) % 8]) / 2 for i in range(8)]
+    if cut == "radiant":  # mains on the corners, the girdle's halves on the edges' middles
+        g = _octagon(0.5, hl, 0.12)
         pts, tans = [], []
-        for i in range(8):  # mains on the edges' middles, halves on the corners
-            a, b = np.array(g[i]), np.array(g[(i + 1) % 8])
-            pts += [mids[i], b]
-            tans += [(b - a) / np.linalg.norm(b - a), None]
-        p = fx.Brilliant(0.68, 0.13, 0.045, 0.54, keel=hl - 0.5)
-        f = fx.brilliant(pts, tans[0::2], (0, 0), p)
+        for i in range(8):
+            a, b, c = (np.array(g[j % 8]) for j in (i - 1, i, i + 1))
+            along = (b - a) / np.linalg.norm(b - a) + (c - b) / np.linalg.norm(c - b)
+            pts += [b, (b + c) / 2]
+            tans.append(along / np.linalg.norm(along))
+        p = fx.Brilliant(0.68, 0.13, 0.045, 0.54, straight=True)
+        f = fx.brilliant(pts, tans, (0, 0), p)
         t = _polar_t(pts, (0, 0), 0.5, hl)
-        return Unit(f, [tuple(q) for q in pts], t, corners=tuple(t[0::2][1::2]))
+        return Unit(f, [tuple(q) for q in pts], t, corners=tuple(t[1::2][1::2]))
     if cut == "princess":
         return _princess()
     if cut == "emerald":  # depth ~64 %

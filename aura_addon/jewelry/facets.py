@@ -89,6 +89,8 @@ class Brilliant:
     lower_half: float = 0.77  # lower-girdle tips reach this share of the way to the culet
     keel: float = 0.0  # half length of the culet keel along Y (0: a point)
     culet: float = 0.0  # an open culet facet reaching this share up the pavilion (0: none)
+    straight: bool = False  # girdle points between mains lie on straight edges: each pair of
+    # girdle facets there is one plane, so it is one facet (radiant)
 
 
 def brilliant(girdle, tangents, centre, p: Brilliant) -> Facets:
@@ -157,12 +159,18 @@ def brilliant(girdle, tangents, centre, p: Brilliant) -> Facets:
         gm, gh, gn = 2 * k, 2 * k + 1, (2 * k + 2) % n
         out.face("star", t_idx[k], s_idx[k], t_idx[k1])
         out.face("kite", t_idx[k], s_idx[k - 1], up[gm], s_idx[k])
-        out.face("upper_girdle", s_idx[k], up[gm], up[gh])
-        out.face("upper_girdle", s_idx[k], up[gh], up[gn])
+        if p.straight:
+            out.face("upper_girdle", s_idx[k], up[gm], up[gh], up[gn])
+        else:
+            out.face("upper_girdle", s_idx[k], up[gm], up[gh])
+            out.face("upper_girdle", s_idx[k], up[gh], up[gn])
         for a, b in ((gm, gh), (gh, gn)):
             out.face(GIRDLE, up[a], dn[a], dn[b], up[b])
-        out.face("lower_girdle", dn[gm], q_idx[k], dn[gh])
-        out.face("lower_girdle", dn[gh], q_idx[k], dn[gn])
+        if p.straight:
+            out.face("lower_girdle", q_idx[k], dn[gn], dn[gh], dn[gm])
+        else:
+            out.face("lower_girdle", dn[gm], q_idx[k], dn[gh])
+            out.face("lower_girdle", dn[gh], q_idx[k], dn[gn])
         if p.culet:
             out.face("pavilion_main", dn[gm], q_idx[k - 1], rim[k - 1], rim[k], q_idx[k])
         else:

@@ -91,7 +91,7 @@ STYLES = {
     "asscher": CutStyle("asscher", 1.0, 0.0080),
     "radiant": CutStyle("radiant", 1.2, 0.00825),
     "heart": CutStyle("heart", 1.0, 0.0059),
-    "trillion": CutStyle("trillion", 0.92, 0.0057),
+    "trillion": CutStyle("trillion", 0.95, 0.0057),
     "baguette": CutStyle("baguette", 2.0, 0.00915),
 }
 
