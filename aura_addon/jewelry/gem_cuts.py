@@ -56,8 +56,10 @@ class CutStyle:
 
     @property
     def segments(self) -> int:
-        """Points on the girdle polygon (any multiple of it walks the polygon exactly)."""
-        return len(_unit(self.name).girdle)
+        """Outline samples for the head's rings: a multiple of the girdle polygon's corners
+        (so it walks the polygon exactly), at least 48."""
+        corners = len(_unit(self.name).girdle)
+        return corners * -(-48 // corners)
 
 
 def _unit(cut: str, culet: bool = False):
