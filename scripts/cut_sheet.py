@@ -72,12 +72,12 @@ def main() -> int:
     cam_data.type = "ORTHO"
     cam_data.ortho_scale = columns * CELL
     cam = bpy.data.objects.new("sheet", cam_data)
-    cam.location = ((columns - 1) * CELL / 2, -(rows * 1.75 - 1) * CELL / 2 - CELL * 0.25, 50.0)
+    cam.location = ((columns - 1) * CELL / 2, 0.6 * CELL - rows * 1.8 * CELL / 2, 50.0)
     scene.collection.objects.link(cam)
     scene.camera = cam
     scene.render.engine = "BLENDER_WORKBENCH"
     scene.render.resolution_x = args.px
-    scene.render.resolution_y = int(args.px * rows * 1.75 / columns)
+    scene.render.resolution_y = int(args.px * rows * 1.8 / columns)
     shading = scene.display.shading
     shading.light = "MATCAP"  # a shiny sphere's picture on every facet: each facet one tone
     shading.studio_light = "check_normal+y.exr"
