@@ -65,12 +65,7 @@ def test_every_size_system(size, tmp_path):
     assert_sound(*build_and_read({"size": size}, tmp_path))
 
 
-# The heart's cleft (a concave girdle) and the radiant's prong/bezel seats need the reworked
-# heads (issue 11, heads): today's basket head leaves slivers there (min wall < 0.6 mm).
-HEAD_CUTS = [c for c in gem_cuts.CUTS if c not in ("heart", "radiant")]
-
-
-@pytest.mark.parametrize("cut", HEAD_CUTS)
+@pytest.mark.parametrize("cut", gem_cuts.CUTS)
 @pytest.mark.parametrize("setting", [{"type": "prong", "prongs": 3}, {"type": "prong", "prongs": 4},
                                      {"type": "prong", "prongs": 6}, {"type": "bezel"}])  # fmt: skip
 def test_every_cut_and_setting(cut, setting, tmp_path):

@@ -81,7 +81,7 @@ def test_round_diamond_sizes_land_on_published_figures(carat, lo, hi):
 
 # Facets per cut, the girdle band apart, counted as distinct planes on the mesh.
 FACETS = {"round": 57, "oval": 57, "cushion": 58, "pear": 57, "marquise": 57, "heart": 57,
-          "radiant": 41, "trillion": 43, "princess": 37, "emerald": 49, "asscher": 49,
+          "radiant": 57, "trillion": 43, "princess": 37, "emerald": 49, "asscher": 49,
           "baguette": 17}  # fmt: skip
 
 

@@ -125,10 +125,15 @@ class Unit:
     corners: tuple = ()  # t of corners
 
 
-def _polar_t(pts, centre, hw, hl) -> list:
-    c = np.asarray(centre, float)
-    return [(math.atan2((p[1] - c[1]) / hl, (p[0] - c[0]) / hw) / (2 * math.pi)) % 1.0
-            for p in pts]  # fmt: skip
+CORNERS = (0.125, 0.375, 0.625, 0.875)  # square cuts: the corners (or cut corners' middles)
+
+
+def _even_t(n: int) -> list:
+    """Outline parameters of a polygon's n corners listed from just below +X: evenly
+    spread, so a side's middle sits at t = 0, 0.25, ... and a corner (or a cut corner's
+    middle) at t = 0.125, 0.375, ... whatever the ratio, and sampling the outline at any
+    multiple of n points walks the polygon exactly."""
+    return [((2 * i - 1) / (2 * n)) % 1.0 for i in range(n)]
 
 
 def _brilliant_cut(pick, p: fx.Brilliant, centre=(0.0, 0.0), mains=8, **unit) -> Unit:
@@ -227,8 +232,7 @@ def _step_cut(hw, hl, corner, table, crown_angles, pavilion_angles, girdle) -> U
     pav = _step_rows(hw, pavilion_angles, [1 / n_p] * n_p, -zg, -1)
     f = fx.step(g, t_poly, bottom, crown, pav, girdle)
     # corners: the middles of the cut corners, or the rectangle's corners
-    tips = [(np.array(g[i]) + g[(i + 1) % 8]) / 2 for i in range(1, 8, 2)] if corner else g
-    return Unit(f, g, _polar_t(g, (0, 0), hw, hl), corners=tuple(_polar_t(tips, (0, 0), hw, hl)))
+    return Unit(f, g, _even_t(len(g)), corners=CORNERS)
 
 
 CHEVRON_RIDGE = [(0.25, 0.32), (0.5, 0.6), (0.75, 0.83)]
@@ -261,7 +265,7 @@ def _princess() -> Unit:
         f.face(fx.GIRDLE, up[i], dn[i], dn[j], up[j])
     pavilion = 0.58
     fx.chevron_pavilion(f, dn, -zg - pavilion, CHEVRON_RIDGE, [0.55, 0.36, 0.18])
-    return Unit(f, g, _polar_t(g, (0, 0), h, h), corners=(0.125, 0.375, 0.625, 0.875))
+    return Unit(f, g, _even_t(4), corners=CORNERS)
 
 
 @cache
@@ -317,18 +321,21 @@ def _build(cut: str, culet: bool) -> Unit:
         pick = _on_curve(b, centre, 1.0, 1.0, axis=True)
         apexes = (0.25, 0.25 + 1 / 3, 0.25 + 2 / 3)
         return _brilliant_cut(pick, p, centre, mains=6, points=apexes)
-    if cut == "radiant":  # mains on the corners, the girdle's halves on the edges' middles
-        g = _octagon(0.5, hl, 0.12)
+    if cut == "radiant":  # cut-cornered rectangle: mains on the edges' middles
+        corners = [np.array(v) for v in _octagon(0.5, hl, 0.12)]
         pts, tans = [], []
         for i in range(8):
-            a, b, c = (np.array(g[j % 8]) for j in (i - 1, i, i + 1))
-            along = (b - a) / np.linalg.norm(b - a) + (c - b) / np.linalg.norm(c - b)
-            pts += [b, (b + c) / 2]
-            tans.append(along / np.linalg.norm(along))
-        p = fx.Brilliant(0.68, 0.13, 0.045, 0.54, straight=True)
+            a, b = corners[i], corners[(i + 1) % 8]
+            along = (b - a) / np.linalg.norm(b - a)
+            # a hair of bow (1 % of the edge) keeps each kite apart from the upper girdles
+            # beside it: on a dead-straight edge they would be one plane
+            bow = 0.01 * np.linalg.norm(b - a) * np.array([along[1], -along[0]])
+            pts += [(a + b) / 2 + bow, b]
+            tans.append(along)
+        p = fx.Brilliant(0.7, 0.13, 0.05, 0.54, keel=hl - 0.5)
         f = fx.brilliant(pts, tans, (0, 0), p)
-        t = _polar_t(pts, (0, 0), 0.5, hl)
-        return Unit(f, [tuple(q) for q in pts], t, corners=tuple(t[1::2][1::2]))
+        t = [i / 16 for i in range(16)]  # a corner at 1/16, a cut corner's middle at 1/8
+        return Unit(f, [tuple(q) for q in pts], t, corners=CORNERS)
     if cut == "princess":
         return _princess()
     if cut == "emerald":  # depth ~64 %

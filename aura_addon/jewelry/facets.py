@@ -89,8 +89,8 @@ class Brilliant:
     lower_half: float = 0.77  # lower-girdle tips reach this share of the way to the culet
     keel: float = 0.0  # half length of the culet keel along Y (0: a point)
     culet: float = 0.0  # an open culet facet reaching this share up the pavilion (0: none)
-    straight: bool = False  # girdle points between mains lie on straight edges: each pair of
-    # girdle facets there is one plane, so it is one facet (radiant)
+    straight: bool = False  # the girdle runs straight from main to main (radiant): one upper
+    # and one lower girdle facet per edge, and `girdle` holds the m main points only
 
 
 def brilliant(girdle, tangents, centre, p: Brilliant) -> Facets:
@@ -105,6 +105,8 @@ def brilliant(girdle, tangents, centre, p: Brilliant) -> Facets:
     if p.culet and p.keel:
         raise ValueError("an open culet on a keel is not built")
     g = np.asarray(girdle, float)
+    if p.straight:  # the edges' middles stand in for the girdle points between mains
+        g = np.stack([g, (g + np.roll(g, -1, axis=0)) / 2], axis=1).reshape(-1, 2)
     m = len(g) // 2
     mains, halves = g[0::2], g[1::2]  # main points, and the girdle points between them
     c = np.asarray(centre, float)
@@ -143,8 +145,9 @@ def brilliant(girdle, tangents, centre, p: Brilliant) -> Facets:
 
     t_idx = [out.add(v) for v in table]
     s_idx = [out.add(v) for v in stars]
-    up = [out.add(_xyz(v, zg)) for v in g]
-    dn = [out.add(_xyz(v, -zg)) for v in g]
+    ring = mains if p.straight else g
+    up = [out.add(_xyz(v, zg)) for v in ring]
+    dn = [out.add(_xyz(v, -zg)) for v in ring]
     out.girdle_top = up
     q_idx = [out.add(v) for v in lows]
     if p.culet:  # truncate each main-to-main ridge where the open culet starts
@@ -153,22 +156,21 @@ def brilliant(girdle, tangents, centre, p: Brilliant) -> Facets:
         k_idx = [out.add(v) for v in keel]
 
     out.face("table", *t_idx)
-    n = 2 * m
+    n = len(ring)
     for k in range(m):
         k1 = (k + 1) % m
-        gm, gh, gn = 2 * k, 2 * k + 1, (2 * k + 2) % n
+        gm, gh, gn = (k, None, k1) if p.straight else (2 * k, 2 * k + 1, (2 * k + 2) % n)
         out.face("star", t_idx[k], s_idx[k], t_idx[k1])
         out.face("kite", t_idx[k], s_idx[k - 1], up[gm], s_idx[k])
         if p.straight:
-            out.face("upper_girdle", s_idx[k], up[gm], up[gh], up[gn])
+            out.face("upper_girdle", s_idx[k], up[gm], up[gn])
+            out.face(GIRDLE, up[gm], dn[gm], dn[gn], up[gn])
+            out.face("lower_girdle", q_idx[k], dn[gn], dn[gm])
         else:
             out.face("upper_girdle", s_idx[k], up[gm], up[gh])
             out.face("upper_girdle", s_idx[k], up[gh], up[gn])
-        for a, b in ((gm, gh), (gh, gn)):
-            out.face(GIRDLE, up[a], dn[a], dn[b], up[b])
-        if p.straight:
-            out.face("lower_girdle", q_idx[k], dn[gn], dn[gh], dn[gm])
-        else:
+            for a, b in ((gm, gh), (gh, gn)):
+                out.face(GIRDLE, up[a], dn[a], dn[b], up[b])
             out.face("lower_girdle", dn[gm], q_idx[k], dn[gh])
             out.face("lower_girdle", dn[gh], q_idx[k], dn[gn])
         if p.culet:
