@@ -1,5 +1,5 @@
-"""A sheet of every gem cut, 1 ct diamond each: the top view over the side view, with the
-cut's name, size and facet count, rendered with Blender's Workbench (flat facets shaded by a
+"""A sheet of every gem cut, 1 ct diamond each: top, side and pavilion (bottom) views, with
+the cut's name, size and facet count, rendered with Blender's Workbench (flat facets shaded by a
 studio light, edges outlined) so a person can see the facet patterns.
 
     .venv/bin/python scripts/cut_sheet.py [--out cuts.png] [--px 2400]
@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 COLUMNS = 6
 CELL = 12.0  # mm between stones
+PITCH = 2.45  # rows of a cut (top, side, bottom, label) in cells
 
 
 def _stone_object(bpy, name, mesh_data):
@@ -54,7 +55,7 @@ def main() -> int:
     rows = (len(args.cuts) + columns - 1) // columns
     for i, cut in enumerate(args.cuts):
         col, row = i % columns, i // columns
-        x, y = col * CELL, -row * 1.75 * CELL
+        x, y = col * CELL, -row * PITCH * CELL
         length, width = gem_cuts.dimensions_for_carat(cut, "diamond", 1.0)
         mesh = gem_cuts.cut_mesh(cut, length, width)
         top = _stone_object(bpy, f"{cut} top", mesh)
@@ -63,21 +64,24 @@ def main() -> int:
         # seen from the side: the stone turned about X so its profile faces the camera
         side.rotation_euler = (-1.5708, 0.0, 0.0)
         side.location = (x, y - CELL * 0.8, 0.0)
+        bottom = _stone_object(bpy, f"{cut} bottom", mesh)
+        bottom.rotation_euler = (3.14159, 0.0, 0.0)  # turned over: the pavilion's facets
+        bottom.location = (x, y - CELL * 1.6, 0.0)
         facets = sum(n for k, n in gem_cuts.facet_count(cut).items() if k != "girdle")
         _label(bpy, cut, (x, y + 5.6, 0.0), 1.0)
         size = f"{length:.2f} x {width:.2f} mm" if cut != "round" else f"{width:.2f} mm"
-        _label(bpy, f"{size}, {facets} facets", (x, y - CELL * 0.8 - 4.0, 0.0), 0.7)
+        _label(bpy, f"{size}, {facets} facets", (x, y - CELL * 1.6 - 5.6, 0.0), 0.7)
 
     cam_data = bpy.data.cameras.new("sheet")
     cam_data.type = "ORTHO"
     cam_data.ortho_scale = columns * CELL
     cam = bpy.data.objects.new("sheet", cam_data)
-    cam.location = ((columns - 1) * CELL / 2, 0.6 * CELL - rows * 1.8 * CELL / 2, 50.0)
+    cam.location = ((columns - 1) * CELL / 2, 0.6 * CELL - rows * PITCH * CELL / 2, 50.0)
     scene.collection.objects.link(cam)
     scene.camera = cam
     scene.render.engine = "BLENDER_WORKBENCH"
     scene.render.resolution_x = args.px
-    scene.render.resolution_y = int(args.px * rows * 1.8 / columns)
+    scene.render.resolution_y = int(args.px * rows * PITCH / columns)
     shading = scene.display.shading
     shading.light = "MATCAP"  # a shiny sphere's picture on every facet: each facet one tone
     shading.studio_light = "check_normal+y.exr"

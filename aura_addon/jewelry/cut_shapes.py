@@ -289,29 +289,34 @@ def _build(cut: str, culet: bool) -> Unit:
     if culet and cut != "round":
         raise ValueError("gem.culet: an open culet is built for the round brilliant only")
     hl = STYLES[cut].ratio / 2
+    # Fancy brilliants: depth 58-62 % (oval, pear, marquise, heart), cushion 64-70 %, radiant
+    # 68-74 %; tables 55-70 %; elongated pavilions meet on a short keel (the culet line
+    # whose "bow-tie" ovals, pears and marquises show), and the stones with corners or points
+    # carry medium to thick girdles, as cut. No pavilion is bent: each stone is these
+    # proportions, and its carat is what the volume gives.
     if cut in ("round", "oval"):  # the oval: the round brilliant drawn out along Y
         p = replace(ROUND, culet=0.04 if culet else 0.0, keel=0.08 * hl if cut == "oval" else 0.0)
         return _brilliant_cut(_circle(hl), p)
-    if cut == "cushion":  # depth ~66 %: crown 15 %, girdle 3.5 %, pavilion 48 %
+    if cut == "cushion":  # antique cushion: depth 66 %, table 66 %, open culet, girdle 4.5 %
         p = fx.Brilliant(0.66, 0.16, 0.045, 0.47, culet=0.12)
         return _brilliant_cut(_superellipse(hl, 4.5), p)
-    if cut == "pear":  # depth ~60 %
+    if cut == "pear":  # depth 60 %, table 55 %
         b = _pear_boundary(hl)
         centre = (0.0, -hl + 0.5)
         p = fx.Brilliant(0.55, 0.14, 0.03, 0.43, keel=0.1 * hl)
         pick = _on_curve(b, centre, 0.5, hl)
         return _brilliant_cut(pick, p, centre, points=(0.25,))
-    if cut == "marquise":  # depth ~60 %; the pavilion mains meet on a keel
+    if cut == "marquise":  # depth 60 %, table 55 %
         b = _marquise_boundary(hl)
         p = fx.Brilliant(0.55, 0.14, 0.03, 0.43, keel=0.25 * hl)
         return _brilliant_cut(_on_curve(b, (0, 0), 0.5, hl), p, points=(0.25, 0.75))
-    if cut == "heart":  # depth ~60 %
+    if cut == "heart":  # depth 61.5 %, table 55 %, medium-thick girdle (4.5 %)
         b = _heart_boundary(hl)
         centre = (0.0, float(np.mean(np.asarray(b)[:, 1])))
         p = fx.Brilliant(0.55, 0.14, 0.045, 0.43, keel=0.25 * hl)
         pick = _on_curve(b, centre, 0.5, hl)
         return _brilliant_cut(pick, p, centre, points=(0.25,))
-    if cut == "trillion":  # depth ~45 %? trilliants are shallow
+    if cut == "trillion":  # curved trilliant: shallow (depth 53 %), thick girdle at the points
         raw = np.asarray(_trillion_boundary())
         scale = 1.0 / (raw[:, 0].max() - raw[:, 0].min())
         shift = -(raw[:, 1].max() + raw[:, 1].min()) / 2
@@ -321,7 +326,7 @@ def _build(cut: str, culet: bool) -> Unit:
         pick = _on_curve(b, centre, 1.0, 1.0, axis=True)
         apexes = (0.25, 0.25 + 1 / 3, 0.25 + 2 / 3)
         return _brilliant_cut(pick, p, centre, mains=6, points=apexes)
-    if cut == "radiant":  # cut-cornered rectangle: mains on the edges' middles
+    if cut == "radiant":  # cut-cornered 1.2:1 rectangle, depth 72 %: mains on the edges' middles
         corners = [np.array(v) for v in _octagon(0.5, hl, 0.12)]
         pts, tans = [], []
         for i in range(8):
@@ -338,11 +343,11 @@ def _build(cut: str, culet: bool) -> Unit:
         return Unit(f, [tuple(q) for q in pts], t, corners=CORNERS)
     if cut == "princess":
         return _princess()
-    if cut == "emerald":  # depth ~64 %
+    if cut == "emerald":  # 1.5:1, depth 66 %, table 62 %: three rows of steps each side
         return _step_cut(0.5, hl, 0.15, 0.62, (45, 35, 25), (50, 44, 38), 0.03)
-    if cut == "asscher":  # square, big cut corners, depth ~64 %
+    if cut == "asscher":  # square, big cut corners, depth 66 %, table 60 %
         return _step_cut(0.5, 0.5, 0.2, 0.6, (45, 35, 25), (50, 44, 38), 0.03)
-    if cut == "baguette":  # two crown rows, two pavilion rows
+    if cut == "baguette":  # 2:1, depth 66 %: two crown rows, two pavilion rows
         return _step_cut(0.5, hl, 0.0, 0.62, (40, 28), (48, 42), 0.03)
     raise unknown_cut(cut)
 

@@ -24,12 +24,18 @@ Public API (the head, the spec, the panel and the server use these):
   counter-clockwise), crown_height, girdle_thickness, pavilion_depth, depth, girdle_top,
   table_z, culet_z. `grow` enlarges the stone by mm each side (seat cutters).
 - outline_point(cut, t, length, width): a point on the girdle polygon at parameter t in
-  [0, 1), counter-clockwise; t is the direction from the stone's centre (0 = +X, 0.25 =
-  +Y, on the outline scaled to a circle), so corners and points sit at fixed t.
-- girdle_outline(cut, length, width) -> [(x, y)]: the girdle polygon.
+  [0, 1), counter-clockwise from +X (0.25 = +Y), walking straight between the polygon's
+  corners; every corner sits at a fixed t: for brilliants t = k / (girdle corners) (their
+  design directions on the outline scaled to a circle: a pear's or heart's point at 0.25,
+  marquise tips 0.25 / 0.75, trillion apexes 0.25, 0.583, 0.917), for square and step cuts
+  the sides' middles at 0, 0.25, ... and the corners (or cut corners' middles) at 0.125,
+  0.375, ... Sampling t at any multiple of STYLES[cut].segments walks the polygon exactly.
+- girdle_outline(cut, length, width) -> [(x, y)]: the girdle polygon (CutMesh.girdle too).
 - points(cut) -> outline parameters of sharp points a prong must protect (pear, marquise,
-  heart tip, trillion apexes); corners(cut) -> square corners (princess, asscher, emerald,
-  radiant, baguette: the middles of cut corners; princess/baguette: the corners).
+  heart tip, trillion apexes); corners(cut) -> the four corners of square and step cuts
+  (princess, baguette: the corners; emerald, asscher, radiant: the cut corners' middles).
+  The heart's cleft is at t = 0.75: its girdle is concave there.
+- CutMesh.crown_height, pavilion_depth, girdle_thickness: measured on the built mesh.
 - carat_of, dimensions_for_carat, dimensions_for_size, trade_carat, facet_count.
 """
 
