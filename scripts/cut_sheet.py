@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 COLUMNS = 6
 CELL = 12.0  # mm between stones
-PITCH = 2.45  # rows of a cut (top, side, bottom, label) in cells
+PITCH = 2.9  # rows of a cut (top, side, bottom, label) in cells
 
 
 def _stone_object(bpy, name, mesh_data):
@@ -63,14 +63,14 @@ def main() -> int:
         side = _stone_object(bpy, f"{cut} side", mesh)
         # seen from the side: the stone turned about X so its profile faces the camera
         side.rotation_euler = (-1.5708, 0.0, 0.0)
-        side.location = (x, y - CELL * 0.8, 0.0)
+        side.location = (x, y - CELL * 0.85, 0.0)
         bottom = _stone_object(bpy, f"{cut} bottom", mesh)
         bottom.rotation_euler = (3.14159, 0.0, 0.0)  # turned over: the pavilion's facets
-        bottom.location = (x, y - CELL * 1.6, 0.0)
+        bottom.location = (x, y - CELL * 1.75, 0.0)
         facets = sum(n for k, n in gem_cuts.facet_count(cut).items() if k != "girdle")
         _label(bpy, cut, (x, y + 5.6, 0.0), 1.0)
         size = f"{length:.2f} x {width:.2f} mm" if cut != "round" else f"{width:.2f} mm"
-        _label(bpy, f"{size}, {facets} facets", (x, y - CELL * 1.6 - 5.6, 0.0), 0.7)
+        _label(bpy, f"{size}, {facets} facets", (x, y - CELL * 1.75 - 6.2, 0.0), 0.7)
 
     cam_data = bpy.data.cameras.new("sheet")
     cam_data.type = "ORTHO"
