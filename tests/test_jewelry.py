@@ -127,8 +127,9 @@ def test_round_brilliant_facet_families():
 def test_every_facet_is_planar(cut):
     import numpy as np
 
-    length, width = gem_cuts.dimensions_for_carat(cut, "diamond", 1.0)
-    for grow in (0.0, 0.05):  # the stone and its seat cutter
+    at_ratio = gem_cuts.dimensions_for_carat(cut, "diamond", 1.0)
+    # the stone and its seat cutter, at the cut's own ratio and drawn out to another
+    for (length, width), grow in [(at_ratio, 0.0), (at_ratio, 0.05), ((9.0, 5.5), 0.0)]:
         mesh = gem_cuts.cut_mesh(cut, length, width, grow)
         verts = np.array(mesh.verts)
         for face in mesh.faces:
