@@ -179,6 +179,10 @@ def test_round_brilliant_proportions():
 
     assert angle("kite") == pytest.approx(34.5, abs=0.1)  # crown angle
     assert angle("pavilion_main") == pytest.approx(40.75, abs=0.1)  # pavilion angle
+    # the smaller facets at their usual angles: stars ~22-25, upper girdles ~40-46, lower
+    # girdles ~41-43 degrees
+    assert 21 < angle("star") < 26 and 40 < angle("upper_girdle") < 46
+    assert 41 < angle("lower_girdle") < 43.5
     table = verts[list(mesh.faces[mesh.kinds.index("table")])]
     assert np.ptp(table[:, 0]) / 6.5 == pytest.approx(0.56, abs=0.01)
 

@@ -312,7 +312,7 @@ def _build(cut: str, culet: bool) -> Unit:
         return _brilliant_cut(_on_curve(b, (0, 0), 0.5, hl), p, points=(0.25, 0.75))
     if cut == "heart":  # depth 61.5 %, table 55 %, medium-thick girdle (4.5 %)
         b = _heart_boundary(hl)
-        centre = (0.0, float(np.mean(np.asarray(b)[:, 1])))
+        centre = (0.0, float(np.mean(np.asarray(b)[:, 1])) + 0.08)
         p = fx.Brilliant(0.55, 0.14, 0.045, 0.43, keel=0.25 * hl)
         pick = _on_curve(b, centre, 0.5, hl)
         return _brilliant_cut(pick, p, centre, points=(0.25,))

@@ -53,22 +53,31 @@ def _meet(p1, p2, p3) -> np.ndarray:
     return np.linalg.solve(normals, np.array([p1[1], p2[1], p3[1]]))
 
 
-def _inside(point, wedge) -> bool:
-    """Whether a point lies inward of both girdle edges a-b and b-c (counter-clockwise)."""
+MAX_GIRDLE_FACET = 52.0  # degrees: the steepest upper or lower girdle facet (real ones ~42-48)
+
+
+def _fits(point, wedge, z_girdle: float) -> bool:
+    """Whether a star / lower-girdle tip lies inward of the girdle edges a-b and b-c
+    (counter-clockwise) and the two girdle facets it makes there are no steeper than
+    MAX_GIRDLE_FACET."""
     a, b, c = wedge
+    rise = abs(point[2] - z_girdle)
     for p, q in ((a, b), (b, c)):
-        if (q[0] - p[0]) * (point[1] - p[1]) - (q[1] - p[1]) * (point[0] - p[0]) <= 1e-9:
+        edge = np.asarray(q, float) - p
+        cross = edge[0] * (point[1] - p[1]) - edge[1] * (point[0] - p[0])
+        inset = cross / np.linalg.norm(edge)  # distance in from the edge's line
+        if inset <= 1e-9 or np.degrees(np.arctan2(rise, inset)) > MAX_GIRDLE_FACET:
             return False
     return True
 
 
-def _tip(p1, p2, z: float, z_limit: float, wedge) -> np.ndarray:
+def _tip(p1, p2, z: float, z_limit: float, wedge, z_girdle: float) -> np.ndarray:
     """Where two neighbouring facets' planes meet at height z; moved toward z_limit (the
-    table or the culet) while it would stand outside the girdle between them (at a sharp
-    point the two planes part outside the outline)."""
-    for f in np.linspace(0.0, 0.9, 46):
+    table or the culet) while it would stand outside the girdle between them or make a
+    girdle facet too steep (at a sharp point the two planes part outside the outline)."""
+    for f in np.linspace(0.0, 0.9, 91):
         point = _meet(p1, p2, (np.array([0.0, 0.0, 1.0]), z + f * (z_limit - z)))
-        if _inside(point, wedge):
+        if _fits(point, wedge, z_girdle):
             return point
     return point
 
@@ -123,7 +132,7 @@ def brilliant(girdle, tangents, centre, p: Brilliant) -> Facets:
     for k in range(m):  # a star's tip: `star` of the crown height below the table
         wedge = (mains[k], halves[k], mains[(k + 1) % m])
         z = zt - p.star * p.crown
-        stars.append(_tip(kites[k], kites[(k + 1) % m], z, zt, wedge))
+        stars.append(_tip(kites[k], kites[(k + 1) % m], z, zt, wedge, zg))
 
     keel = [_xyz(c + (0, -p.keel), zc), _xyz(c + (0, p.keel), zc)] if p.keel else [_xyz(c, zc)]
     culets = []  # the culet point(s) each main plane goes through
@@ -141,7 +150,7 @@ def brilliant(girdle, tangents, centre, p: Brilliant) -> Facets:
     for k in range(m):  # a lower girdle's tip: `lower_half` of the pavilion depth down
         wedge = (mains[k], halves[k], mains[(k + 1) % m])
         z = -zg - p.lower_half * p.pavilion
-        lows.append(_tip(mains_p[k], mains_p[(k + 1) % m], z, zc, wedge))
+        lows.append(_tip(mains_p[k], mains_p[(k + 1) % m], z, zc, wedge, -zg))
 
     t_idx = [out.add(v) for v in table]
     s_idx = [out.add(v) for v in stars]
