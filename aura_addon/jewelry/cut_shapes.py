@@ -37,15 +37,13 @@ def _ray(boundary, centre, direction):
     return centre + s[best] * d, e[best] / np.linalg.norm(e[best])
 
 
-def _sample(boundary, centre, hw, hl, angles, axis_tangent=False):
+def _sample(boundary, centre, hw, hl, angles):
     """Points of a boundary in the directions `angles` (degrees) from the centre, on the
     outline scaled to a circle; tangents along the boundary there."""
     pts, tans = [], []
     for a in angles:
         r = math.radians(a)
         p, t = _ray(boundary, np.asarray(centre, float), (hw * math.cos(r), hl * math.sin(r)))
-        if axis_tangent:  # a point on a symmetry axis (a tip, the cleft): square to it
-            t = np.array([-math.sin(r), math.cos(r)])
         pts.append(p)
         tans.append(t)
     return pts, tans
