@@ -100,7 +100,14 @@ CORPUS = [
     ("a carat of lab grown diamond, oval", {"gem.carat": 1, "gem.stone": "diamond"}),
     ("6mm cz solitaire in brass", {"gem.stone": "cz", "gem.size_mm": 6, "metal": "brass"}),
     ("cubic zirconia princess, silver", {"gem.stone": "cz", "metal": "silver_925"}),
-    ("asscher cut diamond 2ct", {"gem.cut": "emerald", "gem.carat": 2}),
+    ("asscher cut diamond 2ct", {"gem.cut": "asscher", "gem.carat": 2}),
+    ("radiant cut diamond", {"gem.cut": "radiant"}),
+    ("heart shaped ruby", {"gem.cut": "heart", "gem.stone": "ruby"}),
+    ("heart-shaped pink sapphire", {"gem.cut": "heart", "gem.stone": "sapphire"}),
+    ("1 ct trilliant diamond", {"gem.cut": "trillion", "gem.carat": 1}),
+    ("trillion cut tanzanite", {"gem.cut": "trillion", "gem.stone": "tanzanite"}),
+    ("baguette diamond", {"gem.cut": "baguette"}),
+    ("emerald cut emerald", {"gem.cut": "emerald", "gem.stone": "emerald"}),
     ("moissanite solitaire", {"gem.stone": "diamond"}),
     ("teardrop amethyst", {"gem.cut": "pear", "gem.stone": "amethyst"}),
     # settings
@@ -226,9 +233,14 @@ def test_the_last_mention_wins_and_says_so():
 
 
 def test_a_close_substitute_is_noted():
-    u = parse("asscher cut diamond").understood
-    assert u["gem.cut"]["value"] == "emerald"
-    assert "asscher" in u["gem.cut"]["note"]
+    u = parse("old mine cut diamond").understood
+    assert u["gem.cut"]["value"] == "cushion"
+    assert "old mine" in u["gem.cut"]["note"]
+
+
+def test_a_heart_alone_is_a_motif_not_a_cut():
+    result = parse("1ct radiant diamond with a heart")
+    assert result.spec.gem.cut == "radiant" and result.spec.motif.prompt == "heart"
 
 
 def test_base_spec_keeps_what_the_words_do_not_mention():

@@ -79,35 +79,124 @@ def test_round_diamond_sizes_land_on_published_figures(carat, lo, hi):
     assert gem_cuts.carat_of("round", "diamond", length, width) == pytest.approx(carat, rel=1e-9)
 
 
-@pytest.mark.parametrize(
-    "cut, length, width",
-    [("oval", 7.7, 5.7), ("cushion", 5.5, 5.5), ("princess", 5.5, 5.5), ("emerald", 7.0, 5.0),
-     ("pear", 8.5, 5.5), ("marquise", 10.0, 5.0)],
-)  # fmt: skip
-def test_fancy_cuts_land_on_common_charts(cut, length, width):
-    got = gem_cuts.dimensions_for_carat(cut, "diamond", 1.0)
-    assert got == pytest.approx((length, width), rel=0.03)
+# Facets per cut, the girdle band apart, counted as distinct planes on the mesh.
+FACETS = {"round": 57, "oval": 57, "cushion": 58, "pear": 57, "marquise": 57, "heart": 57,
+          "radiant": 57, "trillion": 43, "princess": 37, "emerald": 49, "asscher": 49,
+          "baguette": 17}  # fmt: skip
+
+
+def _trimesh(mesh):
+    import trimesh
+
+    tris = [(f[0], f[k], f[k + 1]) for f in mesh.faces for k in range(1, len(f) - 1)]
+    return trimesh.Trimesh(mesh.verts, tris, process=False)
+
+
+def _facet_planes(mesh) -> int:
+    """Distinct facets of a mesh: its triangles grouped by shared plane (trimesh's facets),
+    those standing vertical in the girdle band left out."""
+    import numpy as np
+
+    tm = _trimesh(mesh)
+    grouped = {int(i) for facet in tm.facets for i in facet}
+    groups = [list(f) for f in tm.facets] + [[i] for i in range(len(tm.faces)) if i not in grouped]
+    girdle = [np.all(np.abs(tm.face_normals[g, 2]) < 1e-9) for g in groups]
+    return len(groups) - sum(girdle)
+
+
+def test_twelve_cuts():
+    assert set(gem_cuts.CUTS) == set(FACETS)
+
+
+@pytest.mark.parametrize("cut", gem_cuts.CUTS)
+def test_cut_facet_count(cut):
+    length, width = gem_cuts.dimensions_for_carat(cut, "diamond", 1.0)
+    assert _facet_planes(gem_cuts.cut_mesh(cut, length, width)) == FACETS[cut]
+
+
+def test_round_brilliant_facet_families():
+    mesh = gem_cuts.cut_mesh("round", 6.5, 6.5)
+    kinds = {k: mesh.kinds.count(k) for k in set(mesh.kinds)}
+    assert kinds == {"table": 1, "star": 8, "kite": 8, "upper_girdle": 16, "girdle": 16,
+                     "lower_girdle": 16, "pavilion_main": 8}  # fmt: skip
+    with_culet = gem_cuts.cut_mesh("round", 6.5, 6.5, culet=True)
+    assert _facet_planes(mesh) == 57 and _facet_planes(with_culet) == 58
+
+
+@pytest.mark.parametrize("cut", gem_cuts.CUTS)
+def test_every_facet_is_planar(cut):
+    import numpy as np
+
+    at_ratio = gem_cuts.dimensions_for_carat(cut, "diamond", 1.0)
+    # the stone and its seat cutter, at the cut's own ratio and drawn out to another
+    for (length, width), grow in [(at_ratio, 0.0), (at_ratio, 0.05), ((9.0, 5.5), 0.0)]:
+        mesh = gem_cuts.cut_mesh(cut, length, width, grow)
+        verts = np.array(mesh.verts)
+        for face in mesh.faces:
+            pts = verts[list(face)] - verts[list(face)].mean(axis=0)
+            normal = np.linalg.svd(pts)[2][2]  # the best-fit plane's normal
+            assert np.abs(pts @ normal).max() < 1e-6 * width, (cut, face)
 
 
 @pytest.mark.parametrize("cut", gem_cuts.CUTS)
 def test_cut_meshes_are_closed_and_outward(cut):
-    mesh = gem_cuts.cut_mesh(cut, 8.0, 6.0 if cut not in ("round",) else 8.0)
-    edges = {}
-    for f in mesh.faces:
-        for i in range(len(f)):
-            e = (f[i], f[(i + 1) % len(f)])
-            edges[e] = edges.get(e, 0) + 1
-    assert all(edges.get((b, a)) == 1 for a, b in edges), "every edge once each way"
-    assert gem_cuts.mesh_volume(mesh.verts, mesh.faces) > 0
-    depth = mesh.depth / mesh.width
-    assert 0.55 <= depth <= 0.8
+    length, width = (8.0, 8.0) if cut == "round" else (8.0, 6.0)
+    mesh = gem_cuts.cut_mesh(cut, length, width)
+    tm = _trimesh(mesh)
+    assert tm.is_watertight and tm.is_winding_consistent and tm.volume > 0
+    assert tm.volume == pytest.approx(gem_cuts.mesh_volume(mesh.verts, mesh.faces), rel=1e-9)
+    assert tm.extents[0] == pytest.approx(width) and tm.extents[1] == pytest.approx(length)
+    assert tm.extents[2] == pytest.approx(mesh.depth)
+    assert 0.5 <= mesh.depth / mesh.width <= 0.75
+    # the girdle: a thin vertical band, every point of its polygon on the mesh at both faces
+    band = [v for v in mesh.verts if abs(abs(v[2]) - mesh.girdle_top) < 1e-9]
+    assert len(band) == 2 * len(mesh.girdle) and mesh.girdle_thickness < 0.065 * width
+
+
+@pytest.mark.parametrize("cut", gem_cuts.CUTS)
+def test_carat_is_within_5_percent_of_the_trade_formula(cut):
+    length, width = gem_cuts.dimensions_for_carat(cut, "diamond", 1.0)
+    mesh = gem_cuts.cut_mesh(cut, length, width)
+    tm = _trimesh(mesh)
+    carat = tm.volume * STONES["diamond"].density / 1000 / 0.2  # the mesh, weighed
+    assert carat == pytest.approx(1.0, rel=1e-6)
+    x, y, depth = tm.extents  # measured on the mesh: width, length, total depth
+    assert gem_cuts.trade_carat(cut, y, x, depth) == pytest.approx(carat, rel=0.05)
 
 
 def test_round_brilliant_proportions():
+    import numpy as np
+
     mesh = gem_cuts.cut_mesh("round", 6.5, 6.5)
-    assert mesh.depth / 6.5 == pytest.approx(0.61, abs=0.02)  # total depth 59-62 %
-    crown_angle = math.degrees(math.atan2(mesh.crown_height, 6.5 / 2 * (1 - 0.56)))
-    assert crown_angle == pytest.approx(34.5, abs=0.1)
+    tm = _trimesh(mesh)
+    assert tm.extents[2] / 6.5 == pytest.approx(0.61, abs=0.02)  # total depth 59-62 %
+    verts = np.array(mesh.verts)
+
+    def angle(kind):  # a facet's slope, from its normal
+        face = mesh.faces[mesh.kinds.index(kind)]
+        normal = np.cross(*(verts[list(face[1:3])] - verts[face[0]]))
+        return math.degrees(math.acos(abs(normal[2]) / np.linalg.norm(normal)))
+
+    assert angle("kite") == pytest.approx(34.5, abs=0.1)  # crown angle
+    assert angle("pavilion_main") == pytest.approx(40.75, abs=0.1)  # pavilion angle
+    # the smaller facets at their usual angles: stars ~22-25, upper girdles ~40-46, lower
+    # girdles ~41-43 degrees
+    assert 21 < angle("star") < 26 and 40 < angle("upper_girdle") < 46
+    assert 41 < angle("lower_girdle") < 43.5
+    table = verts[list(mesh.faces[mesh.kinds.index("table")])]
+    assert np.ptp(table[:, 0]) / 6.5 == pytest.approx(0.56, abs=0.01)
+
+
+def test_outline_point_walks_the_girdle_and_marks_points():
+    for cut in gem_cuts.CUTS:
+        poly = gem_cuts.girdle_outline(cut, 9.0, 6.0)
+        on = [gem_cuts.outline_point(cut, i / 360, 9.0, 6.0) for i in range(360)]
+        assert max(p[1] for p in on) == pytest.approx(max(p[1] for p in poly))
+        for tip in gem_cuts.points(cut):  # a sharp point is a corner of the polygon
+            x, y = gem_cuts.outline_point(cut, tip, 9.0, 6.0)
+            assert min(math.dist((x, y), p) for p in poly) < 1e-9
+    assert gem_cuts.outline_point("pear", 0.25, 9.0, 6.0) == pytest.approx((0.0, 4.5))
+    assert gem_cuts.outline_point("marquise", 0.75, 9.0, 6.0) == pytest.approx((0.0, -4.5))
 
 
 def test_spec_round_trip_is_lossless(tmp_path):

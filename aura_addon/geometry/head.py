@@ -112,7 +112,52 @@ def _girdle_ring(cut_name: str, cut, z: float, distance: float, params) -> np.nd
         gx, gy = gem_cuts.outline_point(cut_name, t, cut.length, cut.width)
         p = _clear_of(tree, (gx * 1.02, gy * 1.02, 0.0), distance)
         pts.append((p[0], p[1], z))
-    return np.array(pts)
+    return _bridged(np.array(pts))
+
+
+def _bridged(ring: np.ndarray) -> np.ndarray:
+    """The ring with any inward dent (a heart's cleft) bridged: each point moved out to the
+    convex hull along its ray from the centre, so no crevice too narrow to cast forms."""
+    xy = ring[:, :2]
+    hull = _hull(xy)
+    centre = xy.mean(axis=0)
+    out = ring.copy()
+    for i in range(len(xy)):
+        d = xy[i] - centre
+        for a, b in zip(hull, np.roll(hull, -1, axis=0), strict=True):
+            e = b - a
+            den = d[0] * e[1] - d[1] * e[0]
+            if abs(den) < 1e-12:
+                continue
+            rel = a - centre
+            s = (rel[0] * e[1] - rel[1] * e[0]) / den
+            u = (rel[0] * d[1] - rel[1] * d[0]) / den
+            if s > 0 and -1e-9 <= u <= 1 + 1e-9:
+                out[i, :2] = centre + max(s, 1.0) * d
+                break
+    return out
+
+
+def _hull(xy: np.ndarray) -> np.ndarray:
+    """Convex hull of 2D points, counter-clockwise (Andrew's monotone chain)."""
+    pts = sorted(map(tuple, xy))
+
+    def half(points):
+        chain = []
+        for p in points:
+            while (
+                len(chain) >= 2
+                and (
+                    (chain[-1][0] - chain[-2][0]) * (p[1] - chain[-2][1])
+                    - (chain[-1][1] - chain[-2][1]) * (p[0] - chain[-2][0])
+                )
+                <= 0
+            ):
+                chain.pop()
+            chain.append(p)
+        return chain[:-1]
+
+    return np.array(half(pts) + half(pts[::-1]))
 
 
 def _plate(head: Head, ring: np.ndarray, crest_z: float, top_z: float) -> None:
@@ -176,8 +221,7 @@ def _prongs(head: Head, cut_name: str, cut, seat, count: int, crest_z: float) ->
     z = head.girdle_z
     plate_top = z + cut.culet_z - SEAT_CLEARANCE - PLATE_GAP
     plate_low = crest_z - SINK + PLATE_SIDE  # lower edge of the plate's square side
-    n = gem_cuts.STYLES[cut_name].segments
-    girdle = np.array(seat.verts[2 * n : 3 * n])[:, :2]  # the seat's girdle band, top ring
+    girdle = np.array(seat.girdle)  # the seat's girdle polygon
     pointed = POINTS.get(cut_name, ())
     posts = []
     for t in prong_angles(cut_name, count):

@@ -28,7 +28,7 @@ _FLAGS = re.IGNORECASE | re.VERBOSE  # VERBOSE: intent.AMOUNT is written spread 
 # Common trade weights: "a bigger stone" moves to the next one.
 CARAT_STEPS = (0.1, 0.25, 0.33, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.5, 10.0)
 # Three prongs hold round and curved outlines; cornered cuts need a prong per corner.
-THREE_PRONG_CUTS = ("round", "oval", "pear")
+THREE_PRONG_CUTS = ("round", "oval", "pear", "heart", "trillion")
 
 _UP = {"bigger", "larger", "up", "heavier", "more"}
 _STONES = r"stone|gem|gemstone|diamond|ruby|sapphire|emerald|aquamarine|morganite|amethyst|citrine|spinel|topaz|garnet|tourmaline|peridot|tanzanite|cz"

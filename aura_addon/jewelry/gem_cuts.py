@@ -1,156 +1,114 @@
-"""Parametric gem cuts as closed triangle/polygon meshes, and carat <-> millimetres.
+"""Gem cuts with their real facets, and carat <-> millimetres from each cut's own volume.
 
-A cut is a stack of rings of its girdle outline (table, crown, girdle, pavilion) closed by
-the table facet on top and a culet point below. Alternate rings are turned by half a step
-so the crown and pavilion come out faceted like the real stone.
+Every cut is built facet by facet (see `facets`): every facet is one plane, the girdle a
+thin vertical band of flat facets, the mesh closed and outward. Brilliants (round, oval,
+cushion, pear, marquise, heart, trillion, radiant) carry the round brilliant's facet
+families (table, stars, kites/bezels, upper girdles, lower girdles, pavilion mains);
+princess has a stepped crown over chevron pavilion facets; emerald, asscher and baguette are
+step cuts (emerald and asscher with cut corners).
 
-Frame: millimetres, girdle centred on the origin with the girdle band between
-z = -girdle/2 and +girdle/2, table facing +Z, length along Y, width along X.
+Frame: millimetres, the girdle band between z = -girdle/2 and +girdle/2, table facing +Z,
+length along Y, width along X, the outline's bounding box centred on the origin. Pointed
+ends sit at +Y: the pear's and heart's point, a marquise's tips at +Y and -Y, a trillion's
+apex at +Y.
 
-Carat comes from the cut's own volume and the stone's density (1 ct = 0.2 g), so a size
-in millimetres and a weight in carats always agree with the mesh that is built. The
-round brilliant uses Tolkowsky-style ideal proportions (table 56 %, crown angle 34.5 deg,
-pavilion angle 40.75 deg, medium girdle 3 %): a 1.00 ct diamond comes out 6.4-6.5 mm.
+Carat comes from the built mesh's volume and the stone's density (1 ct = 0.2 g). Each cut
+stands at published proportions (STYLES); nothing is tuned to a chart: a 1.00 ct round
+diamond comes out 6.4-6.5 mm, and every cut lands within 5 % of the trade's estimation
+formula at its own depth (`trade_carat`; factors and sources in STYLES).
+
+Public API (the head, the spec, the panel and the server use these):
+- CUTS: the cut names a spec accepts.
+- cut_mesh(cut, length, width, grow=0.0, culet=False) -> CutMesh: verts, faces, kinds (the
+  facet family of each face; "girdle" for the band), girdle (the girdle polygon, (x, y)
+  counter-clockwise), crown_height, girdle_thickness, pavilion_depth, depth, girdle_top,
+  table_z, culet_z. `grow` enlarges the stone by mm each side (seat cutters).
+- outline_point(cut, t, length, width): a point on the girdle polygon at parameter t in
+  [0, 1), counter-clockwise from +X (0.25 = +Y), walking straight between the polygon's
+  corners; every corner sits at a fixed t: for brilliants t = k / (girdle corners) (their
+  design directions on the outline scaled to a circle: a pear's or heart's point at 0.25,
+  marquise tips 0.25 / 0.75, trillion apexes 0.25, 0.583, 0.917), for square and step cuts
+  the sides' middles at 0, 0.25, ... and the corners (or cut corners' middles) at 0.125,
+  0.375, ... Sampling t at any multiple of STYLES[cut].segments walks the polygon exactly.
+- girdle_outline(cut, length, width) -> [(x, y)]: the girdle polygon (CutMesh.girdle too).
+- points(cut) -> outline parameters of sharp points a prong must protect (pear, marquise,
+  heart tip, trillion apexes); corners(cut) -> the four corners of square and step cuts
+  (princess, baguette: the corners; emerald, asscher, radiant: the cut corners' middles).
+  The heart's cleft is at t = 0.75: its girdle is concave there.
+- CutMesh.crown_height, pavilion_depth, girdle_thickness: measured on the built mesh.
+- carat_of, dimensions_for_carat, dimensions_for_size, trade_carat, facet_count.
 """
 
 from __future__ import annotations
 
-import math
+import bisect
 from dataclasses import dataclass
 from functools import cache
 
 from .materials import CARAT_G, STONES
 
-CUTS = ("round", "oval", "cushion", "princess", "emerald", "pear", "marquise")
+CUTS = (
+    "round", "oval", "cushion", "princess", "emerald", "pear", "marquise",
+    "asscher", "radiant", "heart", "trillion", "baguette",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class CutStyle:
-    ratio: float  # default length / width
-    table: float  # table size as a fraction of the outline
-    crown: float  # crown height / width
-    girdle: float  # girdle thickness / width
-    pavilion: float  # pavilion depth / width
-    segments: int  # points on the girdle outline (step cuts: a multiple of their corners)
-    faceted: bool  # turn alternate rings by half a step (brilliant look)
-    belly: float = 0.5  # pavilion outline scale at half depth: 0.5 is a straight cone; fancy
-    # cuts are fuller there (their pavilions end in a keel rather than a point)
+    name: str
+    ratio: float  # standard length / width
+    factor: float  # trade estimation: carat ~ length x width x depth (mm) x factor
+    mean_diameter: bool = False  # the formula squares the mean diameter (round, oval)
+
+    @property
+    def segments(self) -> int:
+        """Outline samples for the head's rings: a multiple of the girdle polygon's corners
+        (so it walks the polygon exactly), at least 48."""
+        corners = len(_unit(self.name).girdle)
+        return corners * -(-48 // corners)
 
 
-_ROUND_CROWN = 0.5 * (1 - 0.56) * math.tan(math.radians(34.5))
-_ROUND_PAVILION = 0.5 * math.tan(math.radians(40.75))
+def _unit(cut: str, culet: bool = False):
+    from . import cut_shapes  # numpy: only when a stone is built
 
-# Fancy-cut depths are the usual trade figures (oval, pear, marquise ~60 %, emerald ~62 %,
-# cushion ~66 %, princess ~72 %); their pavilion fullness is set so that a 1.00 ct diamond
-# lands on the common charts: oval 7.7x5.7, cushion 5.5, princess 5.5, emerald 7.0x5.0,
-# pear 8.5x5.5, marquise 10x5 mm.
+    return cut_shapes.unit(cut, culet)
+
+
+def _solid(cut: str, culet: bool = False):
+    from . import cut_shapes
+
+    return cut_shapes.solid(cut, culet)
+
+
+# Trade estimation factors, diamond, thin-medium girdle. round 0.0061, oval 0.0062 (mean
+# diameter squared), heart 0.0059, trillion (triangle) 0.0057, baguette 0.00915: Octonus,
+# "Mounted diamonds weight determination" (3dbook.octonus.com) and the GIA formulas;
+# pear 0.0059, marquise 0.0058 (2:1), princess 0.0083, cushion 0.0080 (DESIGN.md); asscher
+# 0.0080: the square (1:1) step cut of the emerald-cut table (a1-diamond.com, "Formula for
+# calculating the weight"); radiant 0.00825 (easycalculation.com, diamond carat weight
+# formula). Emerald: 0.0092 at 1.5:1 (a1-diamond.com; GIA's emerald-cut table: 1:1 0.0080,
+# 1.5:1 0.0092, 2:1 0.0100, 2.5:1 0.0106): our emerald is 1.5:1.
 STYLES = {
-    "round": CutStyle(1.0, 0.56, _ROUND_CROWN, 0.03, _ROUND_PAVILION, 32, True),
-    "oval": CutStyle(1.35, 0.55, 0.14, 0.03, 0.43, 32, True, belly=0.63),
-    "cushion": CutStyle(1.0, 0.58, 0.15, 0.03, 0.48, 32, True, belly=0.79),
-    "princess": CutStyle(1.0, 0.70, 0.11, 0.03, 0.58, 48, False, belly=0.62),
-    "emerald": CutStyle(1.4, 0.62, 0.12, 0.03, 0.47, 48, False, belly=0.76),
-    "pear": CutStyle(1.55, 0.55, 0.14, 0.03, 0.43, 32, True, belly=0.78),
-    "marquise": CutStyle(2.0, 0.55, 0.14, 0.03, 0.43, 32, True, belly=0.77),
+    "round": CutStyle("round", 1.0, 0.0061, mean_diameter=True),
+    "oval": CutStyle("oval", 1.35, 0.0062, mean_diameter=True),
+    "cushion": CutStyle("cushion", 1.0, 0.0080),
+    "princess": CutStyle("princess", 1.0, 0.0083),
+    "emerald": CutStyle("emerald", 1.5, 0.0092),
+    "pear": CutStyle("pear", 1.55, 0.0059),
+    "marquise": CutStyle("marquise", 2.0, 0.0058),
+    "asscher": CutStyle("asscher", 1.0, 0.0080),
+    "radiant": CutStyle("radiant", 1.2, 0.00825),
+    "heart": CutStyle("heart", 1.0, 0.0059),
+    "trillion": CutStyle("trillion", 0.95, 0.0057),
+    "baguette": CutStyle("baguette", 2.0, 0.00915),
 }
 
 
-def _superellipse(t: float, half_w: float, half_l: float, exponent: float):
-    a = 2 * math.pi * t
-    c, s = math.cos(a), math.sin(a)
-    p = 2.0 / exponent
-    return half_w * math.copysign(abs(c) ** p, c), half_l * math.copysign(abs(s) ** p, s)
+def unknown_cut(cut: str) -> ValueError:
+    return ValueError(f"gem.cut: {cut!r} is unknown; allowed: {', '.join(CUTS)}")
 
 
-def _polygon_point(t: float, corners: list[tuple[float, float]]):
-    """Walk a closed polygon with an equal share of t per edge, so corners sit on t = k/n."""
-    n = len(corners)
-    pos = (t % 1.0) * n
-    i = int(pos) % n
-    f = pos - int(pos)
-    (x0, y0), (x1, y1) = corners[i], corners[(i + 1) % n]
-    return x0 + (x1 - x0) * f, y0 + (y1 - y0) * f
-
-
-def _ray_to_convex(angle: float, boundary: list[tuple[float, float]]):
-    """Where a ray from the origin at `angle` leaves a convex polygon (dense boundary)."""
-    dx, dy = math.cos(angle), math.sin(angle)
-    best = None
-    n = len(boundary)
-    for i in range(n):
-        (x0, y0), (x1, y1) = boundary[i], boundary[(i + 1) % n]
-        ex, ey = x1 - x0, y1 - y0
-        den = dx * ey - dy * ex
-        if abs(den) < 1e-12:
-            continue
-        s = (x0 * ey - y0 * ex) / den  # distance along the ray
-        u = (x0 * dy - y0 * dx) / den  # position along the edge
-        if s > 0 and -1e-9 <= u <= 1 + 1e-9 and (best is None or s < best):
-            best = s
-    return best * dx, best * dy
-
-
-@cache
-def _pear_boundary(half_w: float, half_l: float) -> tuple:
-    # A round end of radius half_w and a point at +Y, joined by gently bowed sides.
-    centre_y = -(half_l - half_w)
-    pts = []
-    for k in range(181):  # round end: the lower half circle plus a little of the upper
-        a = math.pi + math.pi * k / 180
-        pts.append((half_w * math.cos(a), centre_y + half_w * math.sin(a)))
-    tip = (0.0, half_l)
-    for sign in (1, -1):
-        side = []
-        for k in range(1, 60):
-            f = k / 60
-            x = half_w * (1 - f**1.6)
-            side.append((sign * x, centre_y + (half_l - centre_y) * f))
-        pts.extend(side if sign == 1 else reversed(side))
-        if sign == 1:
-            pts.append(tip)
-    # order counter-clockwise by angle around the origin
-    pts.sort(key=lambda p: math.atan2(p[1], p[0]))
-    return tuple(pts)
-
-
-@cache
-def _marquise_boundary(half_w: float, half_l: float) -> tuple:
-    r = (half_l**2 + half_w**2) / (2 * half_w)  # two arcs through the tips
-    c = r - half_w
-    half_angle = math.asin(half_l / r)
-    pts = []
-    for sign in (1, -1):
-        for k in range(121):
-            a = -half_angle + 2 * half_angle * k / 120
-            x = -sign * c + sign * r * math.cos(a)
-            pts.append((x, r * math.sin(a) * sign))
-    pts.sort(key=lambda p: math.atan2(p[1], p[0]))
-    return tuple(pts)
-
-
-def outline_point(cut: str, t: float, length: float, width: float) -> tuple[float, float]:
-    """A point of the girdle outline at parameter t in [0, 1), counter-clockwise from +X."""
-    hw, hl = width / 2, length / 2
-    if cut in ("round", "oval"):
-        a = 2 * math.pi * t
-        return hw * math.cos(a), hl * math.sin(a)
-    if cut == "cushion":
-        return _superellipse(t, hw, hl, 4.0)
-    if cut == "princess":
-        corners = [(hw, 0.0), (hw, hl), (0.0, hl), (-hw, hl), (-hw, 0.0), (-hw, -hl), (0.0, -hl)]
-        corners.append((hw, -hl))
-        return _polygon_point(t, corners)
-    if cut == "emerald":
-        k = 0.15 * width  # the cut corners
-        corners = [(hw, 0.0), (hw, hl - k), (hw - k, hl), (0.0, hl), (-hw + k, hl), (-hw, hl - k)]
-        corners += [(-hw, 0.0), (-hw, -hl + k), (-hw + k, -hl), (0.0, -hl), (hw - k, -hl)]
-        corners.append((hw, -hl + k))
-        return _polygon_point(t, corners)
-    if cut == "pear":
-        return _ray_to_convex(2 * math.pi * t, list(_pear_boundary(hw, hl)))
-    if cut == "marquise":
-        return _ray_to_convex(2 * math.pi * t, list(_marquise_boundary(hw, hl)))
-    raise ValueError(f"gem.cut: {cut!r} is unknown; allowed: {', '.join(CUTS)}")
+# The mesh at a size ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -162,6 +120,8 @@ class CutMesh:
     crown_height: float
     girdle_thickness: float
     pavilion_depth: float
+    kinds: tuple = ()  # facet family of each face ("girdle" for the girdle band)
+    girdle: tuple = ()  # the girdle polygon (x, y), counter-clockwise
 
     @property
     def depth(self) -> float:
@@ -180,50 +140,74 @@ class CutMesh:
         return self.girdle_thickness / 2 + self.crown_height
 
 
-def cut_mesh(cut: str, length: float, width: float, grow: float = 0.0) -> CutMesh:
-    """The stone's closed mesh. `grow` enlarges the outline (mm each side) for seat cutters."""
-    style = STYLES[cut]
-    n = style.segments
-    crown = style.crown * width
-    girdle = style.girdle * width
-    pavilion = style.pavilion * width
-    L, W = length + 2 * grow, width + 2 * grow
-    half = 0.5 / n if style.faceted else 0.0
-    g = girdle / 2 + grow * 0.5
-    # (outline scale, z, turned by half a step?) from the table down to the lowest ring
-    rings = [
-        (style.table, g + crown + grow, False),
-        (1 - 0.45 * (1 - style.table), g + crown * 0.45, True),
-        (1.0, g, False),
-        (1.0, -g, False),
-        (style.belly, -g - pavilion * 0.5, True),
-    ]
-    verts: list[tuple[float, float, float]] = []
-    for scale, z, turned in rings:
-        for i in range(n):
-            x, y = outline_point(cut, i / n + (half if turned else 0.0), L, W)
-            verts.append((x * scale, y * scale, z))
-    culet = len(verts)
-    verts.append((0.0, 0.0, -g - pavilion - grow))
+def cut_mesh(cut: str, length: float, width: float, grow: float = 0.0, culet: bool = False):
+    """The stone's closed mesh. `grow` enlarges it (mm each side) for seat cutters."""
+    if cut not in STYLES:
+        raise unknown_cut(cut)
+    solid = _solid(cut, culet)
+    verts, zg, crown, pavilion = solid.verts, solid.girdle_half, solid.crown, solid.pavilion
+    ratio = STYLES[cut].ratio
+    sx, sy = width + 2 * grow, (length + 2 * grow) / ratio
+    zg_mm = zg * width + grow / 2
+    crown_mm, pav_mm = crown * width + grow / 2, pavilion * width + grow / 2
 
-    faces: list[tuple[int, ...]] = [tuple(range(n))]  # table, facing +Z
-    for r in range(len(rings) - 1):
-        a, b = r * n, (r + 1) * n
-        a_turned, b_turned = rings[r][2], rings[r + 1][2]
-        for i in range(n):
-            j = (i + 1) % n
-            if b_turned and not a_turned:  # lower ring sits between upper points
-                faces.append((a + i, b + i, a + j))
-                faces.append((a + j, b + i, b + j))
-            elif a_turned and not b_turned:  # upper ring sits between lower points
-                faces.append((a + i, b + j, a + j))
-                faces.append((a + i, b + i, b + j))
-            else:
-                faces.append((a + i, b + i, b + j, a + j))
-    last = (len(rings) - 1) * n
-    for i in range(n):
-        faces.append((last + i, culet, last + (i + 1) % n))
-    return CutMesh(verts, faces, L, W, crown + grow * 0.5, girdle + grow, pavilion + grow * 0.5)
+    def height(z: float) -> float:  # crown and pavilion each scale on their own: an
+        if z >= zg - 1e-12:  # affine map of each keeps every facet flat
+            return zg_mm + (z - zg) * (crown_mm / crown)
+        if z <= -zg + 1e-12:
+            return -zg_mm + (z + zg) * (pav_mm / pavilion)
+        return z / zg * zg_mm
+
+    out = [(x * sx, y * sy, height(z)) for x, y, z in verts]
+    girdle = tuple((float(x) * sx, float(y) * sy) for x, y in _unit(cut).girdle)
+    return CutMesh(
+        out, list(solid.faces), length + 2 * grow,
+        width + 2 * grow, crown_mm, 2 * zg_mm, pav_mm, solid.kinds, girdle,
+    )  # fmt: skip
+
+
+def girdle_outline(cut: str, length: float, width: float) -> list[tuple[float, float]]:
+    """The girdle polygon (x, y) in mm, counter-clockwise."""
+    sx, sy = width, length / STYLES[cut].ratio
+    return [(x * sx, y * sy) for x, y in _unit(cut).girdle]
+
+
+def outline_point(cut: str, t: float, length: float, width: float) -> tuple[float, float]:
+    """The point of the girdle polygon at parameter t (see the module's docstring)."""
+    if cut not in STYLES:
+        raise unknown_cut(cut)
+    u = _unit(cut)
+    order = sorted(range(len(u.params)), key=lambda i: u.params[i])
+    ts = [u.params[i] for i in order]
+    pts = [u.girdle[i] for i in order]
+    ts.append(ts[0] + 1.0)  # close the loop
+    pts.append(pts[0])
+    t = t % 1.0
+    if t < ts[0]:
+        t += 1.0
+    k = bisect.bisect_right(ts, t) - 1
+    f = (t - ts[k]) / (ts[k + 1] - ts[k])
+    x = pts[k][0] + f * (pts[k + 1][0] - pts[k][0])
+    y = pts[k][1] + f * (pts[k + 1][1] - pts[k][1])
+    return x * width, y * length / STYLES[cut].ratio
+
+
+def points(cut: str) -> tuple[float, ...]:
+    """Outline parameters of the cut's sharp points (pear, marquise, heart, trillion)."""
+    return _unit(cut).points
+
+
+def corners(cut: str) -> tuple[float, ...]:
+    """Outline parameters of the cut's corners (square and step cuts)."""
+    return _unit(cut).corners
+
+
+def facet_count(cut: str, culet: bool = False) -> dict[str, int]:
+    """Facets by family, the girdle band apart."""
+    counts: dict[str, int] = {}
+    for kind in _solid(cut, culet).kinds:
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
 
 
 def mesh_volume(verts, faces) -> float:
@@ -240,24 +224,32 @@ def mesh_volume(verts, faces) -> float:
 
 @cache
 def _unit_volume(cut: str) -> float:
-    """Volume of the cut at width 1 mm and its default ratio."""
+    """Volume of the cut at width 1 mm and its standard ratio."""
     mesh = cut_mesh(cut, STYLES[cut].ratio, 1.0)
     return mesh_volume(mesh.verts, mesh.faces)
 
 
-@cache
-def _volume_at(cut: str, length: float, width: float) -> float:
-    mesh = cut_mesh(cut, length, width)
-    return mesh_volume(mesh.verts, mesh.faces)
+def _volume(cut: str, length: float, width: float) -> float:
+    # every cut scales affinely: the depth with the width, the length on its own
+    return _unit_volume(cut) * width * width * length / STYLES[cut].ratio
 
 
 def carat_of(cut: str, stone: str, length: float, width: float) -> float:
-    volume = _volume_at(cut, length, width)
-    return volume * STONES[stone].density / 1000.0 / CARAT_G
+    return _volume(cut, length, width) * STONES[stone].density / 1000.0 / CARAT_G
+
+
+def trade_carat(cut: str, length: float, width: float, depth: float) -> float:
+    """The trade's estimate for a diamond: length x width x depth x factor (the mean
+    diameter squared for round and oval)."""
+    style = STYLES[cut]
+    area = ((length + width) / 2) ** 2 if style.mean_diameter else length * width
+    return area * depth * style.factor
 
 
 def dimensions_for_carat(cut: str, stone: str, carat: float) -> tuple[float, float]:
     """(length, width) in mm of a stone of this cut and weight at the cut's standard ratio."""
+    if cut not in STYLES:
+        raise unknown_cut(cut)
     volume = carat * CARAT_G * 1000.0 / STONES[stone].density
     width = (volume / _unit_volume(cut)) ** (1.0 / 3.0)
     return STYLES[cut].ratio * width, width

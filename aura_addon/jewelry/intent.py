@@ -103,14 +103,22 @@ _CUT_WORDS = {
     "princess": r"princess(?:[\s-]cut)?|square[\s-]cut",
     "pear": r"pear(?:[\s-](?:cut|shaped?))?|tear[\s-]?drop",
     "marquise": r"marquise(?:[\s-](?:cut|shaped?))?|navette",
+    "asscher": r"asscher(?:[\s-]cut)?|square[\s-]emerald(?:[\s-]cut)?",
+    "radiant": r"radiant(?:[\s-]cut)?",
+    "trillion": r"trill?i(?:on|ant)s?(?:[\s-]cut)?|triangular[\s-]brilliant|triangle[\s-]cut",
+    "baguette": r"baguettes?(?:[\s-]cut)?",
 }
+# "heart" alone is a motif; a heart-shaped stone is named as one ("heart-shaped ruby")
+_HEART_CUT = r"heart\s+brilliant|heart[\s-]shaped?"
 # Cuts Aura does not have, each with its nearest relative (same outline family).
 _CUT_NEAR = {
-    "asscher": ("emerald", "asscher is not available; the emerald step cut is the nearest"),
-    "baguette": ("emerald", "baguette is not available; the emerald step cut is the nearest"),
-    "radiant": ("cushion", "radiant is not available; the cushion is the nearest"),
+    r"old[\s-]mine": ("cushion", "old mine is not available; the cushion is the nearest"),
+    r"old[\s-]european": ("round", "old european is not available; the round is the nearest"),
+    r"briolette": ("pear", "briolette is not available; the pear is the nearest"),
 }
-_ALL_CUT_WORDS = "|".join([*_CUT_WORDS.values(), r"emerald[\s-](?:cut|shaped?)", *_CUT_NEAR])
+_ALL_CUT_WORDS = "|".join(
+    [*_CUT_WORDS.values(), r"emerald[\s-](?:cut|shaped?)", r"heart[\s-]cut", *_CUT_NEAR]
+)
 _ALL_STONE_WORDS = "|".join([*_STONE_WORDS.values(), *_STONE_NEAR])
 
 _PROFILE_WORDS = {
@@ -434,6 +442,10 @@ class _Reader:
         t = self.text
         for m in t.take(r"\bemerald[\s-](?:cut|shaped?)\b|\bstep[\s-]cut\b"):
             self.add("gem.cut", m, "emerald")
+        gem = rf"(?:{_ALL_STONE_WORDS}|stones?|gems?|gemstones?)"
+        named = rf"(?:{_HEART_CUT})(?=(?:[\s-]+[a-z]+){{0,2}}?[\s-]+{gem}\b)"
+        for m in t.take(rf"\bheart[\s-]cut\b|\b{named}"):
+            self.add("gem.cut", m, "heart")
         for word, (cut, note) in _CUT_NEAR.items():
             for m in t.take(rf"\b{word}(?:[\s-]cut)?\b"):
                 self.add("gem.cut", m, cut, note)
