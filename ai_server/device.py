@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import sys
+import threading
+from concurrent.futures import Future
 
 
 def _torch():
@@ -34,6 +36,35 @@ def detect() -> dict:
         with contextlib.suppress(Exception):
             info["memory_used_mb"] = round(torch.mps.current_allocated_memory() / 2**20)
     return info
+
+
+_detection: Future | None = None
+_detection_lock = threading.Lock()
+
+
+def start_detecting() -> Future:
+    """Import torch and find the device on a background thread, once: started with the
+    server, so the first /v1/status does not pay torch's import (seconds) in the request."""
+    global _detection
+    with _detection_lock:
+        if _detection is None:
+            _detection = Future()
+            threading.Thread(target=_detect_into, args=(_detection,), daemon=True).start()
+        return _detection
+
+
+def _detect_into(future: Future) -> None:
+    try:
+        future.set_result(detect())
+    except BaseException as exc:  # torch broken: say so in the status, don't kill the thread
+        future.set_exception(exc)
+
+
+def status() -> dict:
+    """The device for /v1/status: the background detection's answer (waited for if still
+    running), with GPU memory read now."""
+    start_detecting().result()
+    return detect()  # torch is imported by now: this is cheap
 
 
 def device_name() -> str:

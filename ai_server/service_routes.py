@@ -24,7 +24,7 @@ def status(request: Request):
     answer = {
         "version": __version__,
         "uptime_s": round(time.time() - state.started_at, 1),
-        "device": device.detect(),
+        "device": device.status(),
         "backends": {name: state.registry.describe(name) for name in BACKENDS},
         "queue": state.manager.queue_info(),
         "fleet": state.manager.fleet_info(),

@@ -58,6 +58,7 @@ class Lane:
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
+        device.start_detecting()
         self.generation += 1
         self.running = None
         self.thread = threading.Thread(
