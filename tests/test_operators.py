@@ -6,6 +6,7 @@ operators (rebuild in place, checks, failing faces) leaving the user's own objec
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import time
 from collections import namedtuple
@@ -97,7 +98,11 @@ def test_plan_generate_build_check_export(online, settings, tmp_path):
     assert "size: UK M" in settings.understood and settings.provider
 
     settings.build_after_generate = False
+    stale = base.user_dir("motifs") / "motif_from_last_year.obj"  # retention: old downloads go
+    stale.write_text("v 0 0 0\n")
+    os.utime(stale, (time.time() - 400 * 86400,) * 2)
     assert bpy.ops.aura.generate() == {"FINISHED"}  # no window: runs the same steps to the end
+    assert not stale.exists()
     motif = trimesh.load(settings.motif_path, force="mesh")
     assert motif.is_watertight and max(motif.extents) == pytest.approx(settings.motif_size, abs=0.1)
     assert tasks.active("generate") is None

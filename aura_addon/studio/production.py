@@ -23,6 +23,7 @@ from ..jewelry import sizes
 from ..jewelry.materials import METALS, STONES
 from ..jewelry.spec import BACKENDS, DesignSpec, Motif, RingSize, SpecError
 from . import client as aura_client
+from . import downloads
 from .errors import UserError
 from .urls import default_url, is_loopback_url
 
@@ -468,6 +469,7 @@ class MotifStore:
             )  # fmt: skip
             done = _follow(client, job, on_progress, self.timeout_s, self.poll_s, cancel_event)
             path = client.download_mesh(job["id"], self.folder / f"motif_{job['id']}.obj")
+            downloads.prune(self.folder, keep=[path])
         except aura_client.WaitCancelled:
             raise  # the caller cancelled: not a failure
         except aura_client.JobFailed as exc:
@@ -504,6 +506,7 @@ class MotifStore:
                 path = self.folder / f"{job['id']}_{index}.png"
                 client.download_concept(job["id"], index, path)
                 found.append((path, aura_client.concept_ref(job["id"], index)))
+            downloads.prune(self.folder, keep=[path for path, _ref in found])
         except aura_client.WaitCancelled:
             raise
         except aura_client.JobFailed as exc:

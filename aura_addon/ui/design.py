@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import bpy
 
 from ..jewelry.spec import DesignSpec, SpecError
+from ..studio import downloads
 from ..studio.errors import UserError
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ def motif_file(settings) -> Path | None:
     path = Path(bpy.path.abspath(settings.motif_path))
     if not path.is_file():
         raise UserError(f"Motif mesh {path} is missing: Generate the motif again")
+    downloads.touch(path)  # in use: retention counts its age from now
     return path
 
 
