@@ -23,6 +23,15 @@ class Metal:
         return volume_mm3 * self.density / 1000.0
 
 
+# Colours are the polished metal's reflectance at normal incidence (F0), linear RGB. Pure
+# metals are the published sRGB figures converted to linear: Google Filament's "Material
+# properties" table (gold 255,220,157; silver 250,249,245; platinum 214,209,200; copper
+# 251,216,184; brass 244,228,173; titanium 206,200,194) and Adobe Substance's "Metal material
+# references" (palladium 223,218,212; copper 255,211,192). No table gives carat alloys: each
+# is checked to lie between its metals' figures. Yellow golds grow paler and greener as the
+# silver share rises (18K 255,228,157 = Real-Time Rendering's gold F0, 255,229,158); rose
+# golds sit at copper's figure; white golds as sold, rhodium-plated, between platinum and
+# silver (237,237,235).
 _YELLOW = (1.0, 0.78, 0.34)
 _WHITE = (0.85, 0.85, 0.83)
 _ROSE = (0.98, 0.62, 0.52)
@@ -30,8 +39,8 @@ _ROSE = (0.98, 0.62, 0.52)
 METALS: dict[str, Metal] = {
     m.name: m
     for m in (
-        Metal("gold_24k", "24K gold", 19.32, (1.0, 0.71, 0.29)),
-        Metal("gold_22k", "22K gold", 17.86, (1.0, 0.74, 0.31)),
+        Metal("gold_24k", "24K gold", 19.32, (1.0, 0.716, 0.337)),
+        Metal("gold_22k", "22K gold", 17.86, (1.0, 0.75, 0.34)),
         Metal("gold_18k_yellow", "18K yellow gold", 15.53, _YELLOW),
         Metal("gold_14k_yellow", "14K yellow gold", 13.05, (0.98, 0.80, 0.42)),
         Metal("gold_10k_yellow", "10K yellow gold", 11.47, (0.95, 0.81, 0.48)),
@@ -43,13 +52,13 @@ METALS: dict[str, Metal] = {
         Metal("gold_18k_rose", "18K rose gold", 15.02, _ROSE),
         Metal("gold_14k_rose", "14K rose gold", 13.03, (0.97, 0.65, 0.55)),
         Metal("gold_10k_rose", "10K rose gold", 11.52, (0.95, 0.67, 0.58)),
-        Metal("platinum_950", "Platinum 950", 20.7, (0.84, 0.83, 0.82), 0.15),
-        Metal("platinum_900", "Platinum 900", 21.54, (0.84, 0.83, 0.82), 0.15),
-        Metal("palladium_950", "Palladium 950", 12.16, (0.80, 0.79, 0.77), 0.15),
-        Metal("silver_925", "Sterling silver 925", 10.36, (0.97, 0.96, 0.94), 0.12),
-        Metal("brass", "Brass", 8.75, (0.89, 0.70, 0.36), 0.25),
-        Metal("bronze", "Bronze", 8.8, (0.80, 0.50, 0.30), 0.3),
-        Metal("titanium", "Titanium Ti6Al4V", 4.43, (0.62, 0.59, 0.55), 0.3),
+        Metal("platinum_950", "Platinum 950", 20.7, (0.672, 0.637, 0.578), 0.15),
+        Metal("platinum_900", "Platinum 900", 21.54, (0.672, 0.637, 0.578), 0.15),
+        Metal("palladium_950", "Palladium 950", 12.16, (0.737, 0.701, 0.658), 0.15),
+        Metal("silver_925", "Sterling silver 925", 10.36, (0.955, 0.947, 0.913), 0.12),
+        Metal("brass", "Brass", 8.75, (0.905, 0.776, 0.418), 0.25),
+        Metal("bronze", "Bronze", 8.8, (0.93, 0.69, 0.47), 0.3),
+        Metal("titanium", "Titanium Ti6Al4V", 4.43, (0.617, 0.578, 0.539), 0.3),
     )
 }
 
