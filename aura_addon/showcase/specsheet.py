@@ -124,7 +124,8 @@ def _viewer(data: dict, glb_uri: str | None) -> list[str]:
         f'<script src="{escape(files["viewer"])}"></script>',
         f'<model-viewer id="ring-3d" src="{escape(glb_uri)}" camera-controls '
         'environment-image="neutral" tone-mapping="neutral" shadow-intensity="0.5" '
-        'camera-orbit="30deg 70deg 110%" interaction-prompt="none" '
+        'camera-orbit="30deg 72deg 115%" max-camera-orbit="auto 180deg 400%" '
+        'interaction-prompt="none" '
         f'alt="3D model of {escape(data["name"] or "the ring")}"></model-viewer>',
         '<p id="viewer-note">Loading the 3D model...</p>',
         VIEWER_SCRIPT,
