@@ -95,6 +95,7 @@ def test_turntable_goes_round_the_ring(solitaire, tmp_path):
     assert frames[0].shape == (64, 64)
     for frame in frames:
         assert 0.02 < (frame < 245).mean() < 0.9  # the ring is in every frame, on white
+
     # A quarter turn shows another side. A solitaire is the same after a half turn about
     # its vertical axis, so frames 180 degrees apart match: the camera goes round the
     # ring's axis at one distance and height.
