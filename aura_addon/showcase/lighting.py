@@ -58,18 +58,20 @@ class Rig:
 STUDIO = Rig(
     name="jewelry studio",
     softboxes=(
-        Softbox("key", (-1.0, 0.9, 0.7), 10.0, 1.3),
-        Softbox("fill", (1.1, 0.5, 0.8), 6.0, 1.2),
-        Softbox("top strip", (0.0, 1.0, -0.15), 10.0, 1.8, 0.3),
-        Softbox("back strip", (-0.6, 0.4, -1.0), 6.0, 1.2, 0.3),
-        Softbox("kicker", (0.9, -0.4, -0.6), 5.0, 0.8, 0.4),
+        Softbox("key", (-1.0, 0.9, 0.7), 8.0, 0.75),
+        Softbox("fill", (1.1, 0.5, 0.8), 5.0, 0.6),
+        Softbox("top strip", (0.0, 1.0, -0.15), 8.0, 1.5, 0.18),
+        Softbox("back strip", (-0.6, 0.4, -1.0), 5.0, 1.0, 0.25),
+        Softbox("kicker", (0.9, -0.4, -0.6), 4.0, 0.6, 0.4),
+        Softbox("spark left", (-0.35, 0.5, 1.0), 20.0, 0.12),
+        Softbox("spark right", (0.45, 0.65, 1.0), 20.0, 0.12),
     ),
     cards=(
         Card((-1.0, 0.1, -0.35), 0.8),
         Card((1.0, 0.0, -0.4), 0.8),
-        Card((0.0, 0.0, 1.0), 0.22, 1.3),  # around the lens: the dark pattern in a brilliant
+        Card((0.0, 0.0, 1.0), 0.15, 1.3),  # around the lens: the dark pattern in a brilliant
     ),
-    world=((0.0, 0.15), (0.46, 0.08), (0.5, 0.02), (0.56, 0.08), (0.75, 0.35), (1.0, 0.5)),
+    world=((0.0, 0.7), (0.4, 0.45), (0.49, 0.03), (0.56, 0.04), (0.8, 0.12), (1.0, 0.2)),
     world_strength=1.0,
 )
 
