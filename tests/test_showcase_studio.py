@@ -76,7 +76,7 @@ def test_the_stone_shows_more_contrast_under_the_studio_light(solitaire, tmp_pat
     before = _stone_pixels(solitaire, BEFORE, tmp_path / "before.png", view)
     after = _stone_pixels(solitaire, studio.lighting.STUDIO, tmp_path / "after.png", view)
     # contrast: the spread of grey levels over the stone, and the darkest facets' depth
-    assert after.std() > 1.4 * before.std(), (after.std(), before.std())
+    assert after.std() > 1.3 * before.std(), (after.std(), before.std())
     assert np.percentile(after, 10) < np.percentile(before, 10) - 20
     assert after.max() > 230  # and it still sparkles: some facets are near white
 

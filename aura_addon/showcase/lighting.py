@@ -60,7 +60,7 @@ STUDIO = Rig(
     softboxes=(
         Softbox("key", (-1.0, 0.9, 0.7), 8.0, 0.75),
         Softbox("fill", (1.1, 0.5, 0.8), 5.0, 0.6),
-        Softbox("top strip", (0.0, 1.0, -0.15), 8.0, 1.5, 0.18),
+        Softbox("top strip", (0.0, 1.0, -0.45), 3.0, 1.5, 0.15),
         Softbox("back strip", (-0.6, 0.4, -1.0), 5.0, 1.0, 0.25),
         Softbox("kicker", (0.9, -0.4, -0.6), 4.0, 0.6, 0.4),
         Softbox("spark left", (-0.35, 0.5, 1.0), 20.0, 0.12),

@@ -69,9 +69,12 @@ def stone_material(stone_name: str) -> bpy.types.Material:
 
 def _add_dispersion(material, bsdf, stone) -> None:
     """Where the Principled BSDF has a Dispersion input (defined as 1 / Abbe number), set
-    it. Blender 4.2 to 5.0 have none: Cycles then gets its own output with three sharp
-    glass shaders added, each passing one colour channel at the stone's refractive index
-    for that channel's wavelength, so white light splits into colours as in the stone.
+    it. Blender 4.2 to 5.0 have none: Cycles then gets its own output where light entering
+    the stone meets three sharp glass shaders added together, each passing one colour
+    channel at the stone's refractive index for that channel's wavelength, so white light
+    splits into colours as in the stone. Once inside (transmission depth > 0) the path
+    meets one clear glass: splitting again at every facet would multiply a red path by a
+    green filter and blacken the stone, as Cycles has no wavelength that a path keeps.
     The Principled stays on the output for all engines, which the glTF exporter reads."""
     if "Dispersion" in bsdf.inputs:
         n_f, n_c = stone.ior_at(486.1), stone.ior_at(656.3)
@@ -98,7 +101,20 @@ def _add_dispersion(material, bsdf, stone) -> None:
             links.new(total, add.inputs[0])
             links.new(glass.outputs["BSDF"], add.inputs[1])
             total = add.outputs["Shader"]
-    links.new(total, cycles_out.inputs["Surface"])
+    clear = nodes.new("ShaderNodeBsdfGlass")
+    clear.distribution = "SHARP" if "SHARP" in _enum(clear, "distribution") else "GGX"
+    clear.inputs["Roughness"].default_value = 0.0
+    clear.inputs["IOR"].default_value = stone.refractive_index
+    clear.inputs["Color"].default_value = (*stone.color, 1.0)
+    inside = nodes.new("ShaderNodeMath")
+    inside.operation = "GREATER_THAN"
+    inside.inputs[1].default_value = 0.5
+    links.new(nodes.new("ShaderNodeLightPath").outputs["Transmission Depth"], inside.inputs[0])
+    mix = nodes.new("ShaderNodeMixShader")
+    links.new(inside.outputs["Value"], mix.inputs["Fac"])
+    links.new(total, mix.inputs[1])
+    links.new(clear.outputs["BSDF"], mix.inputs[2])
+    links.new(mix.outputs["Shader"], cycles_out.inputs["Surface"])
 
 
 def _enum(node, prop: str) -> set[str]:
