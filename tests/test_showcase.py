@@ -344,7 +344,8 @@ def test_showcase_operator(tmp_path):
         metal = bpy.context.scene.aura.design
         assert bpy.ops.aura.showcase.poll()
         out = tmp_path / "showcase"
-        assert bpy.ops.aura.showcase(directory=str(out), size=48, samples=1) == {"FINISHED"}
+        done = bpy.ops.aura.showcase(directory=str(out), preset="client", size=48, samples=1)
+        assert done == {"FINISHED"}
         assert sorted(p.name for p in out.iterdir()) == sorted(
             [f"view_{v}.png" for v in VIEW_NAMES]
             + ["contact_sheet.png", "drawing.png", "drawing.svg", "ring.glb"]
@@ -352,6 +353,8 @@ def test_showcase_operator(tmp_path):
         )
         data = json.loads((out / "spec_sheet.json").read_text(encoding="utf-8"))
         assert metal.name.startswith(data["name"])
+        assert (data["render"]["preset"], data["render"]["size"]) == ("client", 48)
+        assert Image.open(out / "view_front.png").size == (48, 48)
         for obj in [metal] + list(metal.children):
             bpy.data.objects.remove(obj, do_unlink=True)
         with pytest.raises(RuntimeError, match="poll"):

@@ -4,8 +4,9 @@ model, so every view shows the same piece by construction.
 `make_showcase(result, out_dir)` writes product renders (Cycles, in a procedural jewelry
 studio; preset `quick` or `client`), a contact sheet, a technical drawing with measured
 dimensions (SVG and PNG), a GLB in metres, optionally a turntable (animated WebP or GIF,
-MP4 with ffmpeg) and a spec sheet (HTML with an offline 3D viewer, and JSON). Needs bpy (imported when called, so this package imports anywhere); the drawing's PNG and the contact sheet need Pillow (without it
-they are skipped and the reason is given).
+MP4 with ffmpeg) and a spec sheet (HTML with an offline 3D viewer, and JSON). Needs bpy
+(imported when called, so this package imports anywhere); the drawing's PNG and the
+contact sheet need Pillow (without it they are skipped and the reason is given).
 """
 
 from __future__ import annotations
@@ -112,6 +113,9 @@ def make_showcase(
     if turntable and not pillow_available():
         raise ShowcaseError("turntable: needs Pillow, which is not in this Python")
     result = _with_full_report(result)
+    # the turntable is never larger nor cleaner than the stills asked for
+    turn_size = min(size, chosen.turntable_size)
+    turn_samples = min(samples, chosen.turntable_samples)
     out = Path(out_dir)
     timings = {}
     total_steps = len(names) + 3 + (TURNTABLE_FRAMES if turntable else 0)
@@ -146,9 +150,6 @@ def make_showcase(
         files["turntable"] = None
         if turntable:
             t = time.perf_counter()
-            # never larger nor cleaner than the stills asked for
-            turn_size = min(size, chosen.turntable_size)
-            turn_samples = min(samples, chosen.turntable_samples)
             render.configure(stage.scene, turn_size, turn_samples, gpu, chosen)
             turned = turn.render_turntable(
                 stage, out, TURNTABLE_FRAMES, lambda i, n: advance(f"turntable frame {i}/{n}")
@@ -183,19 +184,15 @@ def make_showcase(
         "size": size,
         "samples": samples,
         "noise_threshold": chosen.noise_threshold,
-        "denoiser": f"OpenImageDenoise ({chosen.denoise.lower()})"
-        if render.denoiser_available()
-        else "none (this Blender has no OpenImageDenoise)",
+        "denoiser": render.denoiser_label(chosen),
         "light": files["light"],
         "device": files["device"],
         "views": names,
-        "turntable": {
-            "frames": TURNTABLE_FRAMES,
-            "size": min(size, chosen.turntable_size),
-            "samples": min(samples, chosen.turntable_samples),
-        }
-        if turntable
-        else None,
+        "turntable": (
+            {"frames": TURNTABLE_FRAMES, "size": turn_size, "samples": turn_samples}
+            if turntable
+            else None
+        ),
     }
     written = {
         "renders": {name: path for name, (_label, path) in files["renders"].items()},

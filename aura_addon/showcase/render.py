@@ -22,6 +22,13 @@ def denoiser_available() -> bool:
     return bool(getattr(_cycles, "with_openimagedenoise", False))
 
 
+def denoiser_label(preset: Preset) -> str:
+    """The denoiser as the spec sheet states it."""
+    if denoiser_available():
+        return f"OpenImageDenoise ({preset.denoise.lower()} quality)"
+    return "none (this Blender has no OpenImageDenoise)"
+
+
 def configure(
     scene: bpy.types.Scene, size: int, samples: int, gpu: bool, preset: Preset = PRESETS["quick"]
 ) -> None:
