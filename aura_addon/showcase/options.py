@@ -27,7 +27,7 @@ PRESETS = {
     p.name: p
     for p in (
         Preset("quick", 320, 16, 0.05, "BALANCED", 256, 8, "a fast look while designing"),
-        Preset("client", 1024, 96, 0.01, "HIGH", 512, 32, "clean pictures to send a client"),
+        Preset("client", 1024, 64, 0.02, "HIGH", 512, 32, "clean pictures to send a client"),
     )
 }
 QUICK_SIZE = PRESETS["quick"].size
