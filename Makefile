@@ -33,11 +33,16 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	@touch $(STAMP)
 
-# Independent STL readers used by the tests (Debian packages).
+# Debian packages the tests use: independent STL readers (admesh, prusa-slicer), a real
+# browser for the spec sheet (chromium + chromedriver, driven by selenium) and ffmpeg
+# (the turntable's MP4, read back by ffprobe), and redis-server for the fleet tests.
+TOOLS := admesh prusa-slicer chromium chromium-driver ffmpeg redis-server
 tools:
-	@command -v admesh >/dev/null && command -v prusa-slicer >/dev/null && command -v redis-server >/dev/null || \
-	  { (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q admesh prusa-slicer redis-server) >/dev/null \
-	    || { echo "make setup: could not install admesh, prusa-slicer and redis-server (run as root, or install them yourself)"; exit 1; }; }
+	@command -v admesh >/dev/null && command -v prusa-slicer >/dev/null && \
+	  command -v chromium >/dev/null && command -v chromedriver >/dev/null && \
+	  command -v ffmpeg >/dev/null && command -v redis-server >/dev/null || \
+	  { (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(TOOLS)) >/dev/null \
+	    || { echo "make setup: could not install $(TOOLS) (run as root, or install them yourself)"; exit 1; }; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

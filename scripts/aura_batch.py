@@ -15,6 +15,7 @@ work is in aura_addon/studio/production.py, which the add-on shares.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -81,8 +82,17 @@ def make_parser() -> argparse.ArgumentParser:
         help="also write the showcase (renders, drawing, contact sheet, GLB, spec sheet); "
         "one folder per ring in batches and size runs",
     )
-    p.add_argument("--render-size", help="render size in pixels (default 320)")
-    p.add_argument("--render-samples", help="Cycles samples per pixel (default 16)")
+    p.add_argument(
+        "--render-preset",
+        help="render quality: quick (default; 320 px, 16 samples) or client (1024 px, clean)",
+    )
+    p.add_argument("--render-size", help="render size in pixels (default: the preset's)")
+    p.add_argument("--render-samples", help="Cycles samples per pixel (default: the preset's)")
+    p.add_argument(
+        "--render-turntable",
+        action="store_true",
+        help="also a 36-frame turntable (animated WebP or GIF; MP4 where ffmpeg is installed)",
+    )
     p.add_argument(
         "--name",
         help="name for the design (used in file names of size runs); with --worker: its name",
@@ -193,16 +203,21 @@ class Run:
     @staticmethod
     def _render_options(args) -> prod.Showcase | None:
         """The showcase's folder and quality, checked before Blender is loaded."""
-        from aura_addon.showcase.options import (
-            QUICK_SAMPLES,
-            QUICK_SIZE,
-            ShowcaseError,
-            check_options,
-        )
+        from aura_addon.showcase.options import ShowcaseError, check_options, check_preset
 
         if not args.render:
-            if args.render_size or args.render_samples:
-                raise UsageError("--render-size and --render-samples need --render DIR")
+            given = [
+                flag
+                for flag, value in (
+                    ("--render-preset", args.render_preset),
+                    ("--render-size", args.render_size),
+                    ("--render-samples", args.render_samples),
+                    ("--render-turntable", args.render_turntable),
+                )
+                if value
+            ]
+            if given:
+                raise UsageError(f"{' and '.join(given)} need --render DIR")
             return None
         size = _option("--render-size", _whole, args.render_size) if args.render_size else None
         samples = (
@@ -210,17 +225,23 @@ class Run:
             if args.render_samples
             else None
         )
-        size, samples = size or QUICK_SIZE, samples or QUICK_SAMPLES
+        try:
+            preset = check_preset(args.render_preset or "quick")
+        except ShowcaseError as exc:
+            raise UsageError(f"--render-{exc}") from None
+        size, samples = size or preset.size, samples or preset.samples
         try:
             check_options(size, samples)
         except ShowcaseError as exc:
             raise UsageError(f"--render: {exc}") from None
-        return prod.Showcase(Path(args.render), size, samples)
+        return prod.Showcase(
+            Path(args.render), size, samples, preset.name, bool(args.render_turntable)
+        )
 
     def _showcase_for(self, name: str | None) -> prod.Showcase | None:
         if self.render is None or name is None:
             return self.render
-        return prod.Showcase(self.render.folder / name, self.render.size, self.render.samples)
+        return dataclasses.replace(self.render, folder=self.render.folder / name)
 
     def _targets(self, item: prod.Item) -> list[prod.Target]:
         a = self.args

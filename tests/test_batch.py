@@ -334,10 +334,12 @@ def test_render_writes_the_showcase_beside_the_stl(tmp_path):
     path = write_spec(tmp_path / "ring.json", {"size": {"system": "US", "value": 6}})
     show = tmp_path / "show"
     done = aura("--spec", path, "--out", tmp_path / "ring.stl", "--report", tmp_path / "r.json",
-                "--render", show, "--render-size", 64, "--render-samples", 1,
-                "--no-autostart")  # fmt: skip
+                "--render", show, "--render-preset", "client", "--render-size", 64,
+                "--render-samples", 1, "--no-autostart")  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     sheet = json.loads((show / "spec_sheet.json").read_text())
+    assert (sheet["render"]["preset"], sheet["render"]["size"]) == ("client", 64)
+    assert "client: clean pictures to send a client" in (show / "spec_sheet.html").read_text()
     report = json.loads((tmp_path / "r.json").read_text())
     assert sheet["metal"]["weight_g"] == report["weight_g"]
     assert (show / "ring.glb").stat().st_size > 0 and (show / "view_front.png").stat().st_size > 0
@@ -363,7 +365,16 @@ def test_render_overwrites_no_showcase_without_force(tmp_path):
 
 @pytest.mark.parametrize(
     "args, expected",
-    [(["--render-size", "64"], "need --render"), (["--render", "x", "--render-size", "9"], "size")],
+    [
+        (["--render-size", "64"], "need --render"),
+        (["--render", "x", "--render-size", "9"], "size"),
+        (["--render-preset", "client"], "--render-preset need --render DIR"),
+        (["--render-turntable"], "--render-turntable need --render DIR"),
+        (
+            ["--render", "x", "--render-preset", "best"],
+            "--render-preset: 'best' is not allowed; allowed: quick, client",
+        ),
+    ],
 )
 def test_render_option_errors(tmp_path, args, expected):
     path = write_spec(tmp_path / "ring.json", {})

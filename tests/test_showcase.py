@@ -303,6 +303,7 @@ def test_bad_options_are_clear_errors(solitaire, tmp_path):
         ({"samples": "many"}, "samples: 'many' is not allowed"),
         ({"views": ["front", "bottom"]}, "views: 'bottom' not allowed; allowed: front, side"),
         ({"device": "tpu"}, "device: 'tpu' is not allowed; allowed: auto, cpu, gpu"),
+        ({"preset": "best"}, "preset: 'best' is not allowed; allowed: quick, client"),
     ]
     for kwargs, message in cases:
         with pytest.raises(ShowcaseError, match=re.escape(message)):
@@ -359,14 +360,17 @@ def test_showcase_operator(tmp_path):
         metal = bpy.context.scene.aura.design
         assert bpy.ops.aura.showcase.poll()
         out = tmp_path / "showcase"
-        assert bpy.ops.aura.showcase(directory=str(out), size=48, samples=1) == {"FINISHED"}
+        done = bpy.ops.aura.showcase(directory=str(out), preset="client", size=48, samples=1)
+        assert done == {"FINISHED"}
         assert sorted(p.name for p in out.iterdir()) == sorted(
             [f"view_{v}.png" for v in VIEW_NAMES]
             + ["contact_sheet.png", "drawing.png", "drawing.svg", "ring.glb"]
-            + ["spec_sheet.html", "spec_sheet.json"]
+            + ["spec_sheet.html", "spec_sheet.json", "viewer"]
         )
         data = json.loads((out / "spec_sheet.json").read_text(encoding="utf-8"))
         assert metal.name.startswith(data["name"])
+        assert (data["render"]["preset"], data["render"]["size"]) == ("client", 48)
+        assert Image.open(out / "view_front.png").size == (48, 48)
         for obj in [metal] + list(metal.children):
             bpy.data.objects.remove(obj, do_unlink=True)
         with pytest.raises(RuntimeError, match="poll"):

@@ -3,12 +3,37 @@ line against them before it loads Blender."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-# The quick default: the whole showcase (7 views) within 30 s on 2 CPU cores (see
-# scripts/bench_showcase.py); a client set is e.g. size 1200, samples 128.
-QUICK_SIZE = 320
-QUICK_SAMPLES = 16
+
+@dataclass(frozen=True)
+class Preset:
+    """A render quality: frame size, samples, how far adaptive sampling may stop early and
+    how hard the denoiser works; the turntable's frame size and samples."""
+
+    name: str
+    size: int
+    samples: int
+    noise_threshold: float
+    denoise: str  # OpenImageDenoise quality: FAST | BALANCED | HIGH
+    turntable_size: int
+    turntable_samples: int
+    purpose: str
+
+
+# quick: the whole showcase (7 views) within 30 s on 2 CPU cores (scripts/bench_showcase.py);
+# client: large and clean enough to send (measured in the same script, --preset client).
+PRESETS = {
+    p.name: p
+    for p in (
+        Preset("quick", 320, 16, 0.05, "BALANCED", 256, 8, "a fast look while designing"),
+        Preset("client", 1024, 64, 0.02, "HIGH", 512, 32, "clean pictures to send a client"),
+    )
+}
+QUICK_SIZE = PRESETS["quick"].size
+QUICK_SAMPLES = PRESETS["quick"].samples
+TURNTABLE_FRAMES = 36  # every 10 degrees
 SIZE_RANGE = (32, 4096)
 SAMPLES_RANGE = (1, 4096)
 DEVICES = ("auto", "cpu", "gpu")
@@ -27,6 +52,12 @@ def check_options(size, samples, device="auto") -> None:
             )
     if device not in DEVICES:
         raise ShowcaseError(f"device: {device!r} is not allowed; allowed: {', '.join(DEVICES)}")
+
+
+def check_preset(name) -> Preset:
+    if name not in PRESETS:
+        raise ShowcaseError(f"preset: {name!r} is not allowed; allowed: {', '.join(PRESETS)}")
+    return PRESETS[name]
 
 
 def check_views(views) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import bpy
 import numpy as np
 
-from .options import ShowcaseError
+from .options import PRESETS, Preset, ShowcaseError
 
 GPU_BACKENDS = ("OPTIX", "CUDA", "HIP", "ONEAPI", "METAL")
 
@@ -22,29 +22,40 @@ def denoiser_available() -> bool:
     return bool(getattr(_cycles, "with_openimagedenoise", False))
 
 
-def configure(scene: bpy.types.Scene, size: int, samples: int, gpu: bool) -> None:
+def denoiser_label(preset: Preset) -> str:
+    """The denoiser as the spec sheet states it."""
+    if denoiser_available():
+        return f"OpenImageDenoise ({preset.denoise.lower()} quality)"
+    return "none (this Blender has no OpenImageDenoise)"
+
+
+def configure(
+    scene: bpy.types.Scene, size: int, samples: int, gpu: bool, preset: Preset = PRESETS["quick"]
+) -> None:
     """Cycles on a square frame, the Standard view transform (white stays white, not AgX's
     grey) and a transparent film: the ring is laid on pure white afterwards (the denoiser
-    would otherwise tint a rendered white background, most at few samples)."""
+    would otherwise tint a rendered white background, most at few samples). The preset
+    sets how clean: the noise threshold and the denoiser's effort."""
     scene.render.engine = "CYCLES"
     cycles = scene.cycles
     cycles.device = "GPU" if gpu else "CPU"
     cycles.samples = samples
     cycles.use_adaptive_sampling = True
-    cycles.adaptive_threshold = 0.05
+    cycles.adaptive_threshold = preset.noise_threshold
     cycles.use_denoising = denoiser_available()
     if cycles.use_denoising:
         # BALANCED with prefiltered guides: as clean as HIGH at few samples, a third cheaper
         cycles.denoiser = "OPENIMAGEDENOISE"
         cycles.denoising_input_passes = "RGB_ALBEDO_NORMAL"
         cycles.denoising_prefilter = "ACCURATE"
-        cycles.denoising_quality = "BALANCED"
+        cycles.denoising_quality = preset.denoise
     cycles.sample_clamp_indirect = 5.0  # no fireflies for the denoiser to smear
-    # enough bounces for light to get into a faceted stone and out again
-    cycles.max_bounces = 8
+    # enough bounces for light to get into a faceted stone, be totally reflected inside a
+    # brilliant's pavilion (that is where its brightness comes from) and get out again
+    cycles.max_bounces = 12
     cycles.diffuse_bounces = 2
-    cycles.glossy_bounces = 4
-    cycles.transmission_bounces = 8
+    cycles.glossy_bounces = 6
+    cycles.transmission_bounces = 12
     cycles.transparent_max_bounces = 4
     cycles.caustics_reflective = False
     cycles.caustics_refractive = False

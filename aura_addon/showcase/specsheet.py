@@ -71,8 +71,10 @@ def spec_data(result, dims: dict, stated: dict, files: dict, out_dir) -> dict:
         },
         "files": {
             key: rel(files.get(key))
-            for key in ("contact_sheet", "drawing_png", "drawing_svg", "glb")
+            for key in ("contact_sheet", "drawing_png", "drawing_svg", "glb", "viewer")
         },
+        "turntable": {kind: rel(path) for kind, path in (files.get("turntable") or {}).items()}
+        or None,
     }
 
 
@@ -87,20 +89,82 @@ def _row(*cells, head=False) -> str:
     return "<tr>" + "".join(f"<{tag}>{escape(str(c))}</{tag}>" for c in cells) + "</tr>"
 
 
-def write_html(data: dict, path) -> Path:
-    """A plain page (no scripts, no external files but the images beside it)."""
+STYLE = (
+    "body{font-family:Inter,Helvetica,Arial,sans-serif;margin:2em;color:#222}"
+    "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ddd;"
+    "padding:4px 10px;text-align:left}th{background:#f4f4f4}.views{display:flex;"
+    "flex-wrap:wrap;gap:12px}figure{margin:0;text-align:center}figure img{width:260px;"
+    "border:1px solid #eee}model-viewer{width:min(100%,640px);height:480px;"
+    "background:#fff;border:1px solid #eee;display:block}"
+)
+
+# Marks the page when the model is drawn (or failed): for people, a line under the
+# viewer; for browser tests, data-model on <body>.
+VIEWER_SCRIPT = """<script>
+(function () {
+  var viewer = document.getElementById("ring-3d"), note = document.getElementById("viewer-note");
+  viewer.addEventListener("load", function () {
+    document.body.dataset.model = "loaded";
+    note.textContent = "Drag to turn, scroll to zoom.";
+  });
+  viewer.addEventListener("error", function () {
+    document.body.dataset.model = "error";
+    note.textContent = "This browser could not show the 3D model (WebGL is off?); the GLB is linked below.";
+  });
+})();
+</script>"""
+
+
+def _viewer(data: dict, glb_uri: str | None) -> list[str]:
+    files = data["files"]
+    if not (glb_uri and files.get("viewer")):
+        return []
+    return [
+        "<h2>3D model</h2>",
+        f'<script src="{escape(files["viewer"])}"></script>',
+        f'<model-viewer id="ring-3d" src="{escape(glb_uri)}" camera-controls '
+        'environment-image="neutral" tone-mapping="neutral" shadow-intensity="0.5" '
+        'camera-orbit="30deg 72deg 115%" max-camera-orbit="auto 180deg 400%" '
+        'interaction-prompt="none" '
+        f'alt="3D model of {escape(data["name"] or "the ring")}"></model-viewer>',
+        '<p id="viewer-note">Loading the 3D model...</p>',
+        VIEWER_SCRIPT,
+    ]
+
+
+def _pictures(data: dict) -> list[str]:
+    """How the pictures were made: the preset stated for the client and the bench."""
+    r = data.get("render")
+    if not r:
+        return []
+    parts = [
+        "<h2>Pictures</h2><table>",
+        _row("Preset", f"{r['preset']}: {r['purpose']}"),
+        _row("Renders", f"{r['size']} px, {r['samples']} samples, {r['device']}"),
+        _row("Light", f"{r['light']} (Cycles)"),
+        _row("Denoiser", r["denoiser"]),
+    ]
+    if r.get("turntable"):
+        t = r["turntable"]
+        parts.append(
+            _row("Turntable", f"{t['frames']} frames, {t['size']} px, {t['samples']} samples")
+        )
+    parts.append("</table>")
+    return parts
+
+
+def write_html(data: dict, path, glb_uri: str | None = None) -> Path:
+    """The page: the 3D viewer (model-viewer beside the sheet, the GLB inline as
+    `glb_uri`), the figures, the renders, the turntable and the drawing."""
     size, metal, dims = data["size"], data["metal"], data["dimensions_mm"]
     o = dims["overall"]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{escape(data['name'] or 'Aura ring')} - spec sheet</title>",
-        "<style>body{font-family:Inter,Helvetica,Arial,sans-serif;margin:2em;color:#222}"
-        "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ddd;"
-        "padding:4px 10px;text-align:left}th{background:#f4f4f4}.views{display:flex;"
-        "flex-wrap:wrap;gap:12px}figure{margin:0;text-align:center}figure img{width:260px;"
-        "border:1px solid #eee}</style></head><body>",
+        f"<style>{STYLE}</style></head><body>",
         f"<h1>{escape(data['name'] or 'Aura ring')}</h1>",
+        *_viewer(data, glb_uri),
         "<h2>Size</h2><table>",
         _row("Design size", size["design"]),
         _row("Inner diameter", f"{size['inner_diameter_mm']:.2f} mm"),
@@ -168,6 +232,14 @@ def write_html(data: dict, path) -> Path:
             f"<figcaption>{escape(view['label'])}</figcaption></figure>"
         )
     parts.append("</div>")
+    turn = data.get("turntable")
+    if turn:
+        moving = turn.get("webp") or turn.get("gif")
+        parts.append("<h2>Turntable</h2>")
+        parts.append(f'<img src="{escape(moving)}" width="400" alt="The ring turning">')
+        if turn.get("mp4"):
+            parts.append(f'<p><a href="{escape(turn["mp4"])}">Turntable video (MP4)</a></p>')
+    parts += _pictures(data)
     files = data["files"]
     links = [
         (files["drawing_svg"], "Technical drawing (SVG, to scale)"),

@@ -17,7 +17,7 @@ import numpy as np
 from mathutils import Matrix, Vector
 
 from ..geometry.scene import mesh_arrays
-from . import materials
+from . import lighting, materials
 from .measure import ring_matrix
 
 LENS_MM = 100.0  # a macro lens, as ring photographers use: little perspective distortion
@@ -113,8 +113,9 @@ def _vertices(obj: bpy.types.Object) -> np.ndarray:
 class Stage:
     """The showcase scene. Use as a context manager; everything it made goes on exit."""
 
-    def __init__(self, result, name: str = "Aura showcase"):
+    def __init__(self, result, name: str = "Aura showcase", rig: lighting.Rig = lighting.STUDIO):
         self.result = result
+        self.rig = rig
         self.made: list = []  # ID blocks made here, removed in reverse order on exit
         try:
             self._build(result, name)
@@ -138,8 +139,7 @@ class Stage:
             else np.zeros((0, 3)),
             inner_radius=result.spec.size.inner_diameter_mm / 2,
         )
-        self.scene.world = self._keep(_studio_world(f"{name} world"))
-        self.lights = [self._light(*spec) for spec in LIGHTS]
+        self.lights = lighting.Lights(self.rig, self.scene, self.collection, self._keep)
         cam_data = self._keep(bpy.data.cameras.new(f"{name} camera"))
         cam_data.lens = LENS_MM
         cam_data.sensor_width = SENSOR_MM
@@ -156,9 +156,11 @@ class Stage:
         mesh.name = f"{source.name} (showcase)"
         mesh.materials.clear()
         mesh.materials.append(self._keep(material))
-        if smooth:  # smooth metal, crisp where the model has real edges; facets stay flat
+        if smooth:  # smooth metal, crisp where the model has real edges
             mesh.shade_smooth()
             mesh.set_sharp_from_angle(angle=SMOOTH_ANGLE)
+        else:  # a stone's facets are flat (a mesh without the sharp_face flag is smooth)
+            mesh.shade_flat()
         obj = self._keep(bpy.data.objects.new(source.name, mesh))
         # placed in the ring's own frame (centred), wherever the user's ring stands
         obj.matrix_world = Matrix(ring_matrix(self.result, source).tolist())
@@ -196,37 +198,27 @@ class Stage:
         obj.hide_render = True
         return obj
 
-    def _light(self, name, offset, radiance, size_factor):
-        data = self._keep(bpy.data.lights.new(f"Aura showcase {name}", "AREA"))
-        obj = self._keep(bpy.data.objects.new(f"Aura showcase {name}", data))
-        self.collection.objects.link(obj)
-        obj["offset"] = offset
-        obj["radiance"] = radiance
-        obj["size_factor"] = size_factor
-        return obj
-
     def aim(self, view: View) -> None:
-        """Frame the view's region, and set the lights around the camera (a key light up
-        and to the left, a fill to the right, a top light and a rim light behind)."""
-        cut = view.region == "shank"
-        self.section.hide_render = not cut
-        for obj in [self.metal] + self.stones:
-            obj.hide_render = cut
+        """Frame the view's region and set the studio around the camera."""
+        self.show_section(view.region == "shank")
         points = self.subject.region(view.region)
         if len(points) == 0:
             points = self.subject.all
         location, rotation = fit_camera(points, view)
+        self.place_camera(location, rotation, points.mean(axis=0))
+
+    def show_section(self, cut: bool) -> None:
+        """Render the metal cut in half (the shank's profile), or the whole ring."""
+        self.section.hide_render = not cut
+        for obj in [self.metal] + self.stones:
+            obj.hide_render = cut
+
+    def place_camera(self, location, rotation: Matrix, target) -> None:
+        """The camera at `location` turned by `rotation`; the studio set around it, aimed
+        at `target` (the subject's centre)."""
+        location, target = Vector(tuple(location)), Vector(tuple(target))
         self.camera.matrix_world = Matrix.Translation(location) @ rotation.to_4x4()
-        target = Vector(points.mean(axis=0).tolist())
-        reach = (location - target).length
-        for light in self.lights:
-            place = rotation @ Vector(light["offset"]).normalized()
-            light.location = target + place * reach
-            light.rotation_euler = (-place).to_track_quat("-Z", "Y").to_euler()
-            size = 0.35 * light["size_factor"] * reach  # a softbox about 20 degrees across
-            light.data.size = size
-            # radiance, not power, sets how bright the softbox looks in the metal: P = L * pi * A
-            light.data.energy = light["radiance"] * math.pi * size * size
+        self.lights.aim(rotation, target, (location - target).length)
 
     def close(self) -> None:
         for block in reversed(self.made):
@@ -239,46 +231,6 @@ class Stage:
     def __exit__(self, *exc):
         self.close()
         return False
-
-
-# (name, direction in camera space (x right, y up, z toward the camera), radiance, size)
-LIGHTS = (
-    ("key", (-1.0, 1.0, 0.8), 3.0, 1.0),
-    ("fill", (1.2, 0.2, 0.9), 1.2, 1.2),
-    ("top", (0.0, 1.0, -0.2), 2.0, 1.0),
-    ("rim", (0.4, 0.3, -1.0), 2.5, 0.8),
-)
-
-
-def _studio_world(name: str) -> bpy.types.World:
-    """The studio as the metal and the stones see it: a bright ceiling, a dark band at the
-    horizon and a grey floor, which gives polished metal its contrast (a uniformly white
-    world makes it read as flat white). The camera never sees it: the film is transparent
-    and the ring is laid on pure white (render.lay_on_white)."""
-    world = bpy.data.worlds.new(name)
-    if not world.node_tree:
-        world.use_nodes = True
-    nodes, links = world.node_tree.nodes, world.node_tree.links
-    nodes.clear()
-    out = nodes.new("ShaderNodeOutputWorld")
-    studio = nodes.new("ShaderNodeBackground")
-    coords = nodes.new("ShaderNodeTexCoord")
-    split = nodes.new("ShaderNodeSeparateXYZ")
-    to_unit = nodes.new("ShaderNodeMapRange")  # direction z from -1..1 to 0..1
-    to_unit.inputs["From Min"].default_value = -1.0
-    ramp = nodes.new("ShaderNodeValToRGB")
-    stops = ramp.color_ramp.elements
-    stops[0].position, stops[0].color = 0.0, (0.35, 0.35, 0.35, 1)
-    stops[1].position, stops[1].color = 1.0, (1.0, 1.0, 1.0, 1)
-    for pos, grey in ((0.47, 0.08), (0.53, 0.12), (0.62, 0.75)):
-        stop = stops.new(pos)
-        stop.color = (grey, grey, grey, 1.0)
-    links.new(coords.outputs["Generated"], split.inputs["Vector"])
-    links.new(split.outputs["Z"], to_unit.inputs["Value"])
-    links.new(to_unit.outputs["Result"], ramp.inputs["Fac"])
-    links.new(ramp.outputs["Color"], studio.inputs["Color"])
-    links.new(studio.outputs["Background"], out.inputs["Surface"])
-    return world
 
 
 def _remove(block) -> None:

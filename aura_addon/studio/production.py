@@ -541,6 +541,8 @@ class Showcase:
     folder: Path
     size: int
     samples: int
+    preset: str = "quick"
+    turntable: bool = False
 
 
 @dataclass
@@ -637,8 +639,10 @@ def build_one(
             shown = make_showcase(
                 result,
                 target.showcase.folder,
+                preset=target.showcase.preset,
                 size=target.showcase.size,
                 samples=target.showcase.samples,
+                turntable=target.showcase.turntable,
             )
             files["showcase"] = shown["spec_html"]
             progress(

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import bpy
-from bpy.props import IntProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, IntProperty, StringProperty
 
-from ...showcase.options import QUICK_SAMPLES, QUICK_SIZE, VIEW_NAMES, ShowcaseError
+from ...showcase.options import PRESETS, TURNTABLE_FRAMES, VIEW_NAMES, ShowcaseError
 from .. import design
 from .base import fail, tell, user_dir
 
@@ -32,19 +32,33 @@ class AURA_OT_showcase(bpy.types.Operator):
     directory: StringProperty(
         name="Folder", subtype="DIR_PATH", description="Where the showcase files go"
     )
+    preset: EnumProperty(
+        name="Quality",
+        items=[
+            (p.name, p.name.capitalize(), f"{p.purpose}: {p.size} px, {p.samples} samples")
+            for p in PRESETS.values()
+        ],
+        default="quick",
+        description="Render quality preset (stated in the spec sheet)",
+    )
     size: IntProperty(
         name="Size",
-        default=QUICK_SIZE,
-        min=32,
+        default=0,
+        min=0,
         max=4096,
-        description="Render width and height, pixels",
+        description="Render width and height, pixels (0: the preset's)",
     )
     samples: IntProperty(
         name="Samples",
-        default=QUICK_SAMPLES,
-        min=1,
+        default=0,
+        min=0,
         max=4096,
-        description="Cycles samples per pixel",
+        description="Cycles samples per pixel (0: the preset's)",
+    )
+    turntable: BoolProperty(
+        name="Turntable",
+        default=False,
+        description="Also a 36-frame turntable (animated WebP; MP4 where ffmpeg is installed)",
     )
 
     @classmethod
@@ -63,7 +77,7 @@ class AURA_OT_showcase(bpy.types.Operator):
 
         settings = context.scene.aura
         wm = context.window_manager
-        wm.progress_begin(0, len(VIEW_NAMES) + 4)
+        wm.progress_begin(0, len(VIEW_NAMES) + 4 + (TURNTABLE_FRAMES if self.turntable else 0))
         try:
             metal = design.require_current(context)
             result = design.result_of(metal)
@@ -75,8 +89,10 @@ class AURA_OT_showcase(bpy.types.Operator):
             written = make_showcase(
                 result,
                 folder,
-                size=self.size,
-                samples=self.samples,
+                preset=self.preset,
+                size=self.size or None,
+                samples=self.samples or None,
+                turntable=self.turntable,
                 progress=lambda done, _total, _what: wm.progress_update(done),
             )
         except ShowcaseError as exc:
