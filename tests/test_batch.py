@@ -213,8 +213,10 @@ def test_no_autostart_and_no_server_exits_3(tmp_path):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        ([], "--out"),
-        (["--out", "x.stl"], "one of the arguments --prompt --spec --batch is required"),
+        (["--prompt", "a ring"], "--out is required"),
+        (["--out", "x.stl"], "one of the arguments --prompt --spec --batch --worker is required"),
+        (["--worker"], "--worker needs --broker"),
+        (["--prompt", "a ring", "--out", "r", "--broker", "http://x"], "not a Redis URL"),
         (["--prompt", "a ring", "--spec", "s.json", "--out", "x.stl"], "not allowed with"),
         (["--prompt", "a ring", "--out", "x.stl", "--bogus"], "unrecognized arguments: --bogus"),
         (["--prompt", "a ring", "--out", "x.stl", "--size", "US:40"], "--size"),

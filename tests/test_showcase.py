@@ -158,7 +158,15 @@ def test_drawing_states_the_models_dimensions(solitaire):
     # and they are what the sheet says, in its own words
     _root, texts, _lines = _svg_texts_and_lines(written["drawing_svg"])
     assert "Ø17.32 (US 7)" in texts
-    for value in ("1.70", "2.20", f"head {stated['head_height_mm']:.2f}", "6.47", "6.47  1.00 ct"):
+    stone = f"{stated['stone_length_mm']:.2f}"
+    assert 6.4 <= stated["stone_length_mm"] <= 6.5  # a 1 ct round brilliant (DESIGN.md)
+    for value in (
+        "1.70",
+        "2.20",
+        f"head {stated['head_height_mm']:.2f}",
+        stone,
+        f"{stone}  1.00 ct",
+    ):
         assert value in texts, value
 
 

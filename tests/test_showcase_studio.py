@@ -15,7 +15,7 @@ import pytest
 from PIL import Image, ImageDraw
 from scipy.spatial import ConvexHull
 
-from aura_addon import pipeline
+from aura_addon.builder import pipeline
 from aura_addon.jewelry.materials import STONES
 from aura_addon.jewelry.spec import DesignSpec
 from aura_addon.showcase import make_showcase, render, studio

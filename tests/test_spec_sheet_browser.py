@@ -18,7 +18,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from aura_addon import pipeline
+from aura_addon.builder import pipeline
 from aura_addon.jewelry.spec import DesignSpec
 from aura_addon.showcase import make_showcase
 
