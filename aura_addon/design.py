@@ -12,8 +12,7 @@ import bmesh
 import bpy
 
 from . import pipeline
-from .geometry import checks, scene
-from .jewelry.materials import METALS
+from .geometry import scene
 from .jewelry.spec import DesignSpec, SpecError
 from .tasks import UserError
 
@@ -128,49 +127,16 @@ def keep(context, metal, report: dict) -> None:
 
 
 def recheck(result: pipeline.BuildResult) -> tuple[dict, list[int]]:
-    """Measure the metal as it is now (it may have been edited) and update its report.
-    Returns (report, thin face indices)."""
+    """Measure the metal as it is now (it may have been edited) and update its report: every
+    check is measured again, nothing is copied from the build. Returns (report, failing
+    face indices)."""
     spec = result.spec
+    measured = pipeline.measure(spec, result.metal.data)
     report = dict(result.report)
-    stats = checks.mesh_stats(result.metal.data)
-    prong = _prong_diameter(spec, report)
-    found = checks.evaluate(
-        stats,
-        expected_diameter=spec.size.inner_diameter_mm,
-        shank_thickness=min(spec.shank.thickness_mm, spec.shank.thickness_top),
-        prong_diameter=prong,
-    )
-    metal = METALS[spec.metal]
-    report.update(
-        spec=spec.to_dict(),
-        inner_diameter_mm=_r(stats.inner_diameter_mm),
-        design_inner_diameter_mm=round(spec.size.inner_diameter_mm, 4),
-        volume_mm3=round(stats.volume_mm3, 3),
-        weight_g=round(metal.weight_g(stats.volume_mm3), 3),
-        metal={"name": metal.name, "label": metal.label, "density_g_cm3": metal.density},
-        watertight=stats.non_manifold_edges == 0,
-        shells=stats.shells,
-        min_wall_mm=_r(stats.min_wall_mm),
-        bounds_mm=stats.bounds_mm,
-        checks=[c.__dict__ for c in found],
-        passed=all(c.passed for c in found),
-    )
+    report.update(pipeline.measured_report(spec, measured))
     report.setdefault("timings_s", {})
     result.report = report
-    return report, stats.thin_faces
-
-
-def _prong_diameter(spec: DesignSpec, report: dict) -> float | None:
-    for check in report.get("checks", []):
-        if check.get("name") == "prong_diameter":
-            return check.get("value")
-    if spec.gem is None or spec.setting.type != "prong":
-        return None
-    return pipeline.build_parts(spec)[3].prong_diameter
-
-
-def _r(value, digits: int = 4):
-    return None if value is None else round(value, digits)
+    return report, measured.failing_faces
 
 
 def select_faces(context, metal, faces: list[int]) -> int:

@@ -15,7 +15,7 @@ import numpy as np
 
 from .geometry import checks, export, fuse, head, motif, scene, shank
 from .geometry.meshdata import MeshData
-from .jewelry import sizes
+from .jewelry import process, sizes
 from .jewelry.materials import METALS
 from .jewelry.spec import DesignSpec
 
@@ -94,8 +94,10 @@ def build(
     coll = collection or scene.aura_collection()
     label = name or spec.name or "Aura ring"
     base, parts, cutters, hd = build_parts(spec, motif_path)
+    head_count = len(hd.metal) if hd is not None else 0
+    labels = [fuse.PART_HEAD] * head_count + [fuse.PART_MOTIF] * (len(parts) - head_count)
     t_parts = time.perf_counter()
-    fused = fuse.fuse(base, parts, cutters, name=f"{label} metal", solver=solver)
+    fused = fuse.fuse(base, parts, cutters, name=f"{label} metal", solver=solver, labels=labels)
     t_fuse = time.perf_counter()
 
     metal_obj = _place(replace.metal if replace else None, f"{label} metal", fused.mesh, coll)
@@ -113,18 +115,39 @@ def build(
         obj[scene.SPEC_PROP] = spec_json
         obj[scene.ROLE_PROP] = role
 
-    stats = checks.mesh_stats(fused.mesh)
+    measured = measure(spec, fused.mesh)
     t_checks = time.perf_counter()
-    expected = spec.size.inner_diameter_mm
-    results = checks.evaluate(
-        stats,
-        expected_diameter=expected,
-        shank_thickness=min(spec.shank.thickness_mm, spec.shank.thickness_top),
-        prong_diameter=hd.prong_diameter if hd else None,
-    )
-    metal = METALS[spec.metal]
     report = {
         "name": label,
+        **measured_report(spec, measured),
+        "triangles": len(fused.mesh.loops) - 2 * len(fused.mesh.polygons),  # n-gon: n - 2
+        "solver": fused.solver,
+        "gems": _stone_list(spec, hd),
+        "timings_s": {
+            "parts": round(t_parts - t0, 4),
+            "fuse": round(t_fuse - t_parts, 4),
+            "checks": round(t_checks - t_fuse, 4),
+        },
+    }
+    return BuildResult(spec, metal_obj, stone_objs, report, measured.failing_faces)
+
+
+def measure(spec: DesignSpec, mesh: bpy.types.Mesh) -> checks.Measured:
+    """Every check of the metal as it is now, with the spec's process profile and metal."""
+    return checks.casting_checks(
+        mesh,
+        expected_diameter=spec.size.inner_diameter_mm,
+        profile=process.profile(spec.process.profile),
+        metal_name=spec.metal,
+    )
+
+
+def measured_report(spec: DesignSpec, measured: checks.Measured) -> dict:
+    """The measured part of a report (the same after a build and after a mesh edit)."""
+    stats = measured.stats
+    expected = spec.size.inner_diameter_mm
+    metal = METALS[spec.metal]
+    return {
         "spec": spec.to_dict(),
         "inner_diameter_mm": _r(stats.inner_diameter_mm),
         "design_inner_diameter_mm": round(expected, 4),
@@ -140,20 +163,11 @@ def build(
         "weight_g": round(metal.weight_g(stats.volume_mm3), 3),
         "watertight": stats.non_manifold_edges == 0,
         "shells": stats.shells,
-        "min_wall_mm": _r(stats.min_wall_mm),
         "bounds_mm": stats.bounds_mm,
-        "triangles": len(fused.mesh.loops) - 2 * len(fused.mesh.polygons),  # n-gon: n - 2
-        "solver": fused.solver,
-        "checks": [c.__dict__ for c in results],
-        "passed": all(c.passed for c in results),
-        "gems": _stone_list(spec, hd),
-        "timings_s": {
-            "parts": round(t_parts - t0, 4),
-            "fuse": round(t_fuse - t_parts, 4),
-            "checks": round(t_checks - t_fuse, 4),
-        },
+        **measured.figures,
+        "checks": [c.__dict__ for c in measured.checks],
+        "passed": measured.passed,
     }
-    return BuildResult(spec, metal_obj, stone_objs, report, stats.thin_faces)
 
 
 def _place(existing, name, mesh, coll):
