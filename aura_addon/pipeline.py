@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import bpy
-import numpy as np
 
 from .geometry import checks, export, fuse, head, motif, scene, shank
 from .geometry.meshdata import MeshData
@@ -19,8 +18,7 @@ from .jewelry import process, sizes
 from .jewelry.materials import METALS
 from .jewelry.spec import DesignSpec
 
-MOTIF_SINK = 0.5  # of the motif's thickness set into the shank: its widest outline sits at the
-# crest, so the two meet square, never in a knife-thin wedge
+MOTIF_FLOOR = 0.5  # mm of band kept between a motif's back and the finger
 
 
 @dataclass
@@ -53,6 +51,12 @@ def _stone_list(spec: DesignSpec, hd: head.Head | None) -> list[dict]:
     ]
 
 
+def prepared_motif(spec: DesignSpec, motif_path) -> motif.PreparedMotif:
+    """The spec's motif made castable for its process (prepared once per file and size)."""
+    min_wall = process.profile(spec.process.profile).min_wall_mm
+    return motif.prepared(motif_path, spec.motif.size_mm, min_wall)
+
+
 def build_parts(spec: DesignSpec, motif_path=None):
     """Every part as mesh data: (shank, other metal parts, seat cutters, head or None)."""
     diameter = spec.size.inner_diameter_mm
@@ -66,15 +70,13 @@ def build_parts(spec: DesignSpec, motif_path=None):
         parts += hd.metal
         cutters += hd.cutters
     if motif_path is not None and spec.motif is not None:
-        size = spec.motif.size_mm
-        shape = motif.prepared(motif_path, size)
+        ready = prepared_motif(spec, motif_path)
         beside = None
         if hd is not None:  # the head's half width across the ring
             beside = max(float(abs(p.verts[:, 0]).max()) for p in hd.metal)
-        # ...but never so deep that it reaches into the finger's room
-        room = spec.shank.thickness_top - 0.5
-        sink = min(MOTIF_SINK * float(np.ptp(shape.verts[:, 2])), room)
-        parts += motif.placements(shape, crest, beside, sink)
+        equator = float(ready.shape.verts[:, 2].min()) + ready.preparation.equator_mm
+        floor = diameter / 2 + MOTIF_FLOOR
+        parts += motif.placements(ready.shape, equator, crest, floor, beside)
     return base, parts, cutters, hd
 
 
@@ -123,6 +125,11 @@ def build(
         "triangles": len(fused.mesh.loops) - 2 * len(fused.mesh.polygons),  # n-gon: n - 2
         "solver": fused.solver,
         "gems": _stone_list(spec, hd),
+        "motif_preparation": (
+            prepared_motif(spec, motif_path).preparation.as_dict()
+            if motif_path is not None and spec.motif is not None
+            else None
+        ),
         "timings_s": {
             "parts": round(t_parts - t0, 4),
             "fuse": round(t_fuse - t_parts, 4),

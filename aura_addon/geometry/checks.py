@@ -121,6 +121,7 @@ class Surface:
     tree: BVHTree
     centres: np.ndarray
     normals: np.ndarray
+    sound: np.ndarray  # triangles measured from (thickness.triangle_frames)
     polygon: np.ndarray  # triangle -> polygon index of the Blender mesh
     part: np.ndarray  # triangle -> fuse.PART_*
 
@@ -129,13 +130,10 @@ class Surface:
         verts, tris = mesh_arrays(mesh)
         polygon = np.empty(len(tris), dtype=np.int32)
         mesh.loop_triangles.foreach_get("polygon_index", polygon)
-        corners = verts[tris] if len(tris) else np.zeros((0, 3, 3))
-        normals = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
-        length = np.linalg.norm(normals, axis=1, keepdims=True)
-        normals = np.divide(normals, length, out=np.zeros_like(normals), where=length > 1e-12)
+        centres, normals, sound = thickness.triangle_frames(verts, tris)
         tree = BVHTree.FromPolygons(verts.tolist(), tris.tolist(), all_triangles=True)
         parts = fuse.face_parts(mesh)[polygon] if len(tris) else np.zeros(0, dtype=np.int32)
-        return cls(verts, tris, tree, corners.mean(axis=1), normals, polygon, parts)
+        return cls(verts, tris, tree, centres, normals, sound, polygon, parts)
 
 
 def mesh_stats(mesh: bpy.types.Mesh, surface: Surface | None = None) -> MeshStats:
@@ -179,7 +177,7 @@ def casting_checks(
     comes from the mesh; every threshold from the profile (listed in `figures`)."""
     s = Surface.of(mesh)
     stats = mesh_stats(mesh, s)
-    picked = thickness.sample_triangles(len(s.tris), samples)
+    picked = thickness.sample_triangles(np.nonzero(s.sound)[0], samples)
     gap_min = profile.gap_for(metal_name)
     walls = thickness.measure(s.tree, s.centres, s.normals, profile.min_wall_mm, -1.0, picked)
     gaps = thickness.measure(s.tree, s.centres, s.normals, gap_min, +1.0, picked)
@@ -238,7 +236,9 @@ def _ball_check(name: str, found: thickness.BallMeasure, s: Surface, minimum: fl
     measured ball where one does not (else the minimum itself: every point reached it)."""
     bad = ~found.passed
     if not bad.any():
-        return Check(name, True, minimum, minimum, message + " (a ball of the minimum fits everywhere)")
+        return Check(
+            name, True, minimum, minimum, message + " (a ball of the minimum fits everywhere)"
+        )
     tris = found.samples[bad]
     values = found.diameter[bad]
     return Check(name, False, _round(float(values.min())), minimum, message,

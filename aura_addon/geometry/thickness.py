@@ -25,7 +25,9 @@ import numpy as np
 from mathutils import Vector
 
 REACH_MM = 0.2  # how far from p the passing ball may sit (see the module docstring)
-PUSH_STEPS = 8
+SLIVER_MM = 0.01  # triangles thinner than this (shortest height) are not measured from
+PUSH_STEPS = 12
+FIT_SLACK = 0.01  # a ball within 1 % of the size fits (the push converges towards it)
 SHRINK_STEPS = 16
 
 
@@ -39,23 +41,47 @@ class BallMeasure:
     diameter: np.ndarray  # float per sample: nan where passed
 
 
-def sample_triangles(count: int, samples: int) -> np.ndarray:
-    """Evenly spread triangle indices, at most `samples` of them."""
-    step = max(1, -(-count // samples))
-    return np.arange(0, count, step)
+def triangle_frames(verts: np.ndarray, tris: np.ndarray):
+    """(centres, unit normals, sound) of triangles; sound: not the needle-thin slivers a
+    boolean leaves along its seams, whose centres lie on the crease itself and whose
+    normals cannot be trusted (shortest height under SLIVER_MM)."""
+    corners = verts[tris] if len(tris) else np.zeros((0, 3, 3))
+    cross = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+    area2 = np.linalg.norm(cross, axis=1)
+    normals = np.divide(
+        cross, area2[:, None], out=np.zeros_like(cross), where=area2[:, None] > 1e-12
+    )
+    longest = np.linalg.norm(corners - np.roll(corners, 1, axis=1), axis=2).max(axis=1, initial=0)
+    sound = area2 / np.maximum(longest, 1e-12) >= SLIVER_MM
+    return corners.mean(axis=1), normals, sound
+
+
+def sample_triangles(candidates: np.ndarray, samples: int) -> np.ndarray:
+    """Evenly spread triangle indices from `candidates`, at most `samples` of them."""
+    step = max(1, -(-len(candidates) // samples))
+    return candidates[::step]
 
 
 def _fits(tree, p: Vector, n: Vector, radius: float, side: float) -> bool:
     """A ball of `radius` on the `side` (-1 inside, +1 outside) of the surface, touching it
-    within REACH_MM of p."""
-    c = p + n * (side * radius)
-    for _ in range(PUSH_STEPS):
+    within REACH_MM of p: searched from the ball tangent at p, then from one set deeper
+    (the push is a local search; a step beside a corner can trap the first)."""
+    return _fits_from(tree, p, n, radius, side, radius) or _fits_from(
+        tree, p, n, radius, side, radius + REACH_MM
+    )
+
+
+def _fits_from(tree, p: Vector, n: Vector, radius: float, side: float, depth: float) -> bool:
+    c = p + n * (side * depth)
+    for step in range(PUSH_STEPS):
         q, qn, _i, dist = tree.find_nearest(c)
         if q is None:
             return True
         away = c - q
+        # the first ball is reached from p along the normal: when it is clear of the surface
+        # it is on p's side; a pushed one is checked against its nearest face
         right_side = away.dot(qn) * side >= 0
-        if right_side and dist >= radius * (1 - 1e-3):
+        if (step == 0 or right_side) and dist >= radius * (1 - FIT_SLACK):
             return (c - p).length <= radius + REACH_MM
         if right_side and away.length > 1e-9:
             c = q + away.normalized() * radius
