@@ -192,13 +192,28 @@ def _r(value, digits: int = 4):
 
 
 def export_files(result: BuildResult, stl_path, stones_path=None, report_path=None) -> dict:
-    """Write the metal STL (mm), optionally the stones STL and the report JSON."""
+    """Write the metal as STL and 3MF beside it (mm; both enlarged by the spec's shrinkage
+    allowance, the casting files only), optionally the stones STL and the report JSON."""
     t0 = time.perf_counter()
-    written = {"stl": str(Path(stl_path))}
-    export.write_stl(stl_path, [result.metal.data])
+    stl_path = Path(stl_path)
+    shrinkage = result.spec.process.shrinkage_pct
+    scale = 1 + shrinkage / 100
+    label = result.report.get("name", "Aura ring")
+    written = {"stl": str(stl_path), "3mf": str(stl_path.with_suffix(".3mf"))}
+    header = f"Aura ring, millimetres, shrinkage {shrinkage:g} %"
+    export.write_stl(stl_path, [result.metal.data], header=header, scale=scale)
+    export.write_3mf(written["3mf"], [result.metal.data], name=f"{label} metal", scale=scale)
     if stones_path is not None and result.stones:
         export.write_stl(stones_path, [s.data for s in result.stones], header="Aura stones, mm")
         written["stones"] = str(Path(stones_path))
+    measured = result.report.get("inner_diameter_mm")
+    result.report["casting_file"] = {
+        "shrinkage_pct": shrinkage,
+        "scale": round(scale, 6),
+        "inner_diameter_mm": _r(measured * scale) if measured else None,
+        "note": "the metal files are enlarged by the shrinkage allowance; every other figure "
+        "in this report is the finished piece",
+    }
     result.report["timings_s"]["export"] = round(time.perf_counter() - t0, 4)
     result.report["files"] = written
     if report_path is not None:
