@@ -189,7 +189,9 @@ def test_thin_shank_fails_the_measured_band_check():
     assert {w["part"] for w in failed["min_wall"]["where"]} == {"band"}
     band = failed["band_thickness"]
     assert band["value"] == pytest.approx(1.0, abs=0.01) and band["threshold"] == 1.2
-    assert len(band["where"]) == 8 and all(w["part"] == "band" and w["faces"] for w in band["where"])
+    assert len(band["where"]) == 8 and all(
+        w["part"] == "band" and w["faces"] for w in band["where"]
+    )
 
 
 def test_units_are_millimetres():

@@ -88,7 +88,16 @@ def test_nearest_size_in_every_system_round_trips():
 
 @pytest.mark.parametrize(
     "system, value",
-    [("US", 40), ("US", 0), ("US", 7.1), ("UK", "Z9"), ("EU", 20), ("JP", 31), ("JP", 2.5), ("XX", 7)],
+    [
+        ("US", 40),
+        ("US", 0),
+        ("US", 7.1),
+        ("UK", "Z9"),
+        ("EU", 20),
+        ("JP", 31),
+        ("JP", 2.5),
+        ("XX", 7),
+    ],
 )
 def test_bad_sizes_name_what_is_allowed(system, value):
     with pytest.raises(sizes.SizeError, match="allowed|unknown"):

@@ -45,7 +45,7 @@ class Preparation:
     thin_after: int = 0  # ...and after the preparation (0 when it is castable)
     rounds: int = 0
     min_wall_mm: float = 0.0
-    remeshed: bool = False
+    flat_back: bool = False
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -55,7 +55,7 @@ class Preparation:
             "thin_vertices_after": self.thin_after,
             "rounds": self.rounds,
             "min_wall_mm": self.min_wall_mm,
-            "remeshed": self.remeshed,
+            "flat_back": self.flat_back,
             "notes": self.notes,
         }
 
@@ -141,20 +141,36 @@ def thin_vertices(verts: np.ndarray, tris: np.ndarray, minimum: float):
     return idx, worst[idx]
 
 
-def make_castable(shape: MeshData, min_wall: float, remesh) -> tuple[MeshData, Preparation]:
-    """The motif (closed, outward, millimetres) made castable at `min_wall`. `remesh(data)`
-    rebuilds a shape on a voxel grid, for a surface folded through itself."""
+def _folded(shape: MeshData) -> bool:
+    """Surfaces passing through each other, or lying on each other in the flat back (a
+    triangle of the back facing up into the motif: two layers pressed into one plane)."""
+    tris = shape.triangles()
+    corners = shape.verts[tris]
+    lo = float(shape.verts[:, 2].min())
+    in_back = (np.abs(corners[:, :, 2] - lo) < 1e-9).all(axis=1)
+    up = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])[:, 2] > 1e-12
+    return bool((in_back & up).any()) or self_intersections(shape.verts, tris) > 0
+
+
+def make_castable(shape: MeshData, min_wall: float) -> tuple[MeshData, Preparation]:
+    """The motif (closed, outward, millimetres) made castable at `min_wall`. A step that
+    would fold the surface through itself is not taken (a motif that is no relief, such as
+    a knot whose strands cross, keeps its back), and the report says so."""
     prep = Preparation(min_wall_mm=min_wall)
     prep.equator_mm = equator_z(shape.verts) - float(shape.verts[:, 2].min())
-    shape = flat_backed(shape)
+    flat = flat_backed(shape)
+    if _folded(flat):
+        prep.notes.append("not a relief: its back is kept as modelled")
+    else:
+        shape, prep.flat_back = flat, True
     target = min_wall * MARGIN
     for rnd in range(ROUNDS + 1):
         tris = shape.triangles()
         idx, diameters = thin_vertices(shape.verts, tris, target)
         if rnd == 0:
             prep.thin_before = len(idx)
+        prep.thin_after = len(idx)
         if len(idx) == 0 or rnd == ROUNDS:
-            prep.thin_after = len(idx)
             break
         move = np.zeros(len(shape.verts))
         deficit = (target - np.nan_to_num(diameters, nan=target)) / 2
@@ -162,14 +178,12 @@ def make_castable(shape: MeshData, min_wall: float, remesh) -> tuple[MeshData, P
         move = _smoothed(move, tris, SMOOTHING)
         verts = _rounded(shape.verts, tris, move > 0)
         normals = _vertex_normals(verts, tris)
-        shape = MeshData(verts + normals * move[:, None], shape.faces)
+        grown = MeshData(verts + normals * move[:, None], shape.faces)
+        if _folded(grown):
+            prep.notes.append("growing further would fold the surface: stopped")
+            break
+        shape = grown
         prep.rounds = rnd + 1
-    if self_intersections(shape.verts, shape.triangles()):
-        # the flat back or the growing folded a surface through another (a motif that is
-        # no relief, such as a knot whose strands cross): one clean surface again
-        shape = remesh(shape)
-        prep.remeshed = True
-        prep.thin_after = len(thin_vertices(shape.verts, shape.triangles(), target)[0])
     if prep.thin_after:
         prep.notes.append(
             f"{prep.thin_after} vertices still thinner than {min_wall:g} mm after "

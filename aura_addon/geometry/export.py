@@ -66,7 +66,7 @@ _RELS = """<?xml version="1.0" encoding="UTF-8"?>
 def write_3mf(path, meshes, name: str = "Aura ring", scale: float = 1.0) -> int:
     """Write the meshes as ONE object of a 3MF package (3MF Core Specification: an OPC zip
     holding 3D/3dmodel.model), unit millimetre. Returns the triangle count."""
-    from xml.sax.saxutils import escape, quoteattr
+    from xml.sax.saxutils import quoteattr
 
     verts, tris = _triangles(meshes, scale)
     vertex_rows = "".join(f'<vertex x="{x:.5f}" y="{y:.5f}" z="{z:.5f}"/>' for x, y, z in verts)

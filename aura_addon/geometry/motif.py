@@ -121,8 +121,7 @@ def prepared(path, size_mm: float, min_wall_mm: float) -> PreparedMotif:
 def _prepared(path: str, _mtime_ns: int, _bytes: int, size_mm: float, min_wall: float):
     shape = normalised(read_obj(path), size_mm)
     shape = normalised(repaired(shape, size_mm), size_mm)
-    voxel = min(min_wall / 8, size_mm / 150)
-    made, prep = castable.make_castable(shape, min_wall, lambda d: voxel_remesh(d, voxel))
+    made, prep = castable.make_castable(shape, min_wall)
     return PreparedMotif(made, prep)
 
 
@@ -146,9 +145,13 @@ def wrapped(verts: np.ndarray, equator: float, crest: float, floor: float) -> np
     motif) on the band's crest (radius `crest` from the finger's axis): the band runs into
     the motif's back and leaves it where the motif's side is upright, so they meet square.
     A flat motif over the curved band would instead leave a wedge crevice either side that
-    investment cannot fill (Stuller: gaps of at least 0.3 mm). Anything deeper than `floor`
-    (a radius: the finger's room and the metal it needs) is pressed flat onto it."""
-    radius = np.maximum(crest + (verts[:, 2] - equator), floor)
+    investment cannot fill (Stuller: gaps of at least 0.3 mm). A motif whose flat back
+    would reach deeper than `floor` (a radius: the finger's room and the band it needs)
+    rides higher instead, its back on the floor; the band then runs into its upright sides
+    below the equator."""
+    back = float(verts[:, 2].min())
+    lift = max(0.0, floor - (crest - (equator - back)))  # a deep motif rides higher instead
+    radius = crest + lift + (verts[:, 2] - equator)
     angle = verts[:, 0] / crest
     return np.column_stack([radius * np.sin(angle), verts[:, 1], radius * np.cos(angle)])
 
