@@ -11,8 +11,8 @@ process's minimum wall grown until it reaches it; the front, its look, is kept.
    the same measure as the final check). A vertex where a ball of the minimum does not fit
    moves outward by half its deficit (both faces of a thin sheet move, so the sheet gains
    the whole deficit); the moves are smoothed over the neighbours so the surface swells
-   instead of growing spikes, and each thin vertex is first drawn halfway to its
-   neighbours' mean, which rounds a knife ridge off. In small steps, measured again after each, until every vertex
+   instead of growing spikes, and a vertex on a knife ridge (measured under a quarter
+   of the minimum) is first drawn halfway to its neighbours' mean, which rounds it off. In small steps, measured again after each, until every vertex
    passes or `ROUNDS` are spent. A knife edge or needle point is a thin region like any
    other: it is rounded out to the minimum.
 """
@@ -32,6 +32,8 @@ MARGIN = 1.0  # grow to the minimum itself: the fused ring is measured again
 ROUNDS = 6
 STEP_SHARE = 0.12  # a round moves a vertex at most this share of the minimum: small steps,
 # measured again after each, so a point measured too thin is not blown up
+RIDGE_SHARE = 0.25  # a vertex measured under a quarter of the minimum is on a knife ridge or
+# a spike: it is rounded off as well as grown (a thin sheet is only grown)
 SMOOTHING = 3  # neighbour-averaging passes over the outward moves
 EQUATOR_SHARE = 0.03  # the outermost 3 % of the outline (per direction) set the flat back
 
@@ -141,6 +143,16 @@ def thin_vertices(verts: np.ndarray, tris: np.ndarray, minimum: float):
     return idx, worst[idx]
 
 
+def _already_flat(shape: MeshData) -> bool:
+    """Most of what lies below the equator already on the lowest plane: a flat back as it
+    is (pressing its upright sides down too would only crush their triangles)."""
+    z = shape.verts[:, 2]
+    lo, z0 = float(z.min()), equator_z(shape.verts)
+    below = z < z0
+    on_back = np.abs(z - lo) <= 0.01 * max(float(np.ptp(z)), 1e-9)
+    return bool(below.any()) and on_back[below].mean() >= 0.5
+
+
 def _folded(shape: MeshData) -> bool:
     """Surfaces passing through each other, or lying on each other in the flat back (a
     triangle of the back facing up into the motif: two layers pressed into one plane)."""
@@ -159,7 +171,9 @@ def make_castable(shape: MeshData, min_wall: float) -> tuple[MeshData, Preparati
     prep = Preparation(min_wall_mm=min_wall)
     prep.equator_mm = equator_z(shape.verts) - float(shape.verts[:, 2].min())
     flat = flat_backed(shape)
-    if _folded(flat):
+    if _already_flat(shape):
+        prep.flat_back = True
+    elif _folded(flat):
         prep.notes.append("not a relief: its back is kept as modelled")
     else:
         shape, prep.flat_back = flat, True
@@ -176,10 +190,12 @@ def make_castable(shape: MeshData, min_wall: float) -> tuple[MeshData, Preparati
         deficit = (target - np.nan_to_num(diameters, nan=target)) / 2
         move[idx] = np.minimum(deficit, target * STEP_SHARE) + 0.01
         move = _smoothed(move, tris, SMOOTHING)
-        verts = _rounded(shape.verts, tris, move > 0)
+        ridge = np.zeros(len(shape.verts), dtype=bool)
+        ridge[idx] = np.nan_to_num(diameters, nan=target) < target * RIDGE_SHARE
+        verts = _rounded(shape.verts, tris, ridge)
         normals = _vertex_normals(verts, tris)
         grown = MeshData(verts + normals * move[:, None], shape.faces)
-        if _folded(grown):
+        if self_intersections(grown.verts, grown.triangles()):
             prep.notes.append("growing further would fold the surface: stopped")
             break
         shape = grown

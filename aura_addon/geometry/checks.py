@@ -239,10 +239,8 @@ def _ball_check(name: str, found: thickness.BallMeasure, s: Surface, minimum: fl
         return Check(
             name, True, minimum, minimum, message + " (a ball of the minimum fits everywhere)"
         )
-    tris = found.samples[bad]
-    values = found.diameter[bad]
-    return Check(name, False, _round(float(values.min())), minimum, message,
-                 _places(s, tris, values))  # fmt: skip
+    places = _places(s, found.samples[bad], found.diameter[bad])
+    return Check(name, False, min(p["value"] for p in places), minimum, message, places)
 
 
 def _band_check(name: str, sections, attr: str, s: Surface, minimum: float,
@@ -274,12 +272,14 @@ def _places(s: Surface, tris: np.ndarray, values: np.ndarray) -> list[dict]:
     for g in np.unique(groups):
         members = np.nonzero(groups == g)[0]
         worst = members[np.argmin(values[members])]
+        typical = float(np.median(values[members]))  # a corner's own ball is smaller still
         parts = np.bincount(s.part[tris[members]], minlength=len(fuse.PART_NAMES))
         faces = sorted({int(s.polygon[t]) for t in tris[members]})
         places.append({
             "part": fuse.PART_NAMES.get(int(np.argmax(parts)), "metal"),
             "position_mm": [round(float(c), 3) for c in points[worst]],
-            "value": _round(float(values[worst])),
+            "value": _round(typical),
+            "smallest": _round(float(values[worst])),
             "faces": faces[:FACES_PER_PLACE],
             "points": len(members),
         })  # fmt: skip
