@@ -76,7 +76,8 @@ def build_parts(spec: DesignSpec, motif_path=None):
             beside = max(float(abs(p.verts[:, 0]).max()) for p in hd.metal)
         equator = float(ready.shape.verts[:, 2].min()) + ready.preparation.equator_mm
         floor = diameter / 2 + MOTIF_FLOOR
-        parts += motif.placements(ready.shape, equator, crest, floor, beside)
+        ceiling = diameter / 2 + shank.upright_top(spec.shank) - MOTIF_FLOOR / 5
+        parts += motif.placements(ready.shape, equator, crest, floor, ceiling, beside)
     return base, parts, cutters, hd
 
 

@@ -140,18 +140,21 @@ def _rotate_y(verts: np.ndarray, angle: float) -> np.ndarray:
     return np.column_stack([x * c + z * s, y, -x * s + z * c])
 
 
-def wrapped(verts: np.ndarray, equator: float, crest: float, floor: float) -> np.ndarray:
+def wrapped(
+    verts: np.ndarray, equator: float, crest: float, floor: float, ceiling: float
+) -> np.ndarray:
     """The motif bent round the ring with its widest outline (`equator`, a height in the
     motif) on the band's crest (radius `crest` from the finger's axis): the band runs into
     the motif's back and leaves it where the motif's side is upright, so they meet square.
     A flat motif over the curved band would instead leave a wedge crevice either side that
-    investment cannot fill (Stuller: gaps of at least 0.3 mm). A motif whose flat back
-    would reach deeper than `floor` (a radius: the finger's room and the band it needs)
-    rides higher instead, its back on the floor; the band then runs into its upright sides
-    below the equator."""
+    investment cannot fill (Stuller: gaps of at least 0.3 mm). Its back is kept between
+    `floor` (a radius: the finger's room and the band it needs; a deep motif rides higher)
+    and `ceiling` (where the band's sides stop being upright: a thin motif sinks deeper, so
+    the band's domed top never grazes its back)."""
     back = float(verts[:, 2].min())
-    lift = max(0.0, floor - (crest - (equator - back)))  # a deep motif rides higher instead
-    radius = crest + lift + (verts[:, 2] - equator)
+    natural = crest - (equator - back)
+    seat = min(max(natural, floor), max(ceiling, floor))
+    radius = seat + (verts[:, 2] - back)
     angle = verts[:, 0] / crest
     return np.column_stack([radius * np.sin(angle), verts[:, 1], radius * np.cos(angle)])
 
@@ -161,6 +164,7 @@ def placements(
     equator: float,
     crest_z: float,
     floor: float,
+    ceiling: float,
     head_half_width: float | None,
     gap: float = 0.6,
 ) -> list[MeshData]:
@@ -169,7 +173,7 @@ def placements(
     On the shoulders each copy is turned about the finger until all of it stands at least
     `gap` clear of the head (whose half width across the ring is `head_half_width`), so the
     two never meet in a knife-thin seam."""
-    seated = wrapped(motif.verts, equator, crest_z, floor)
+    seated = wrapped(motif.verts, equator, crest_z, floor, ceiling)
     if head_half_width is None:
         return [MeshData(seated, motif.faces)]
     angle = 0.0
