@@ -19,6 +19,7 @@ from .jewelry.materials import METALS
 from .jewelry.spec import DesignSpec
 
 MOTIF_FLOOR = 0.5  # mm of band kept between a motif's back and the finger
+MOTIF_BACK_MARGIN = 0.1  # mm the motif's back sits under the top of the band's upright sides
 
 
 @dataclass
@@ -74,10 +75,9 @@ def build_parts(spec: DesignSpec, motif_path=None):
         beside = None
         if hd is not None:  # the head's half width across the ring
             beside = max(float(abs(p.verts[:, 0]).max()) for p in hd.metal)
-        equator = float(ready.shape.verts[:, 2].min()) + ready.preparation.equator_mm
-        floor = diameter / 2 + MOTIF_FLOOR
-        ceiling = diameter / 2 + shank.upright_top(spec.shank) - MOTIF_FLOOR / 5
-        parts += motif.placements(ready.shape, equator, crest, floor, ceiling, beside)
+        # the back where the band's sides stop being upright, never into the finger's room
+        seat = diameter / 2 + max(shank.upright_top(spec.shank) - MOTIF_BACK_MARGIN, MOTIF_FLOOR)
+        parts += motif.placements(ready.shape, crest, seat, beside)
     return base, parts, cutters, hd
 
 

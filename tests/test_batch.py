@@ -373,3 +373,17 @@ def test_render_option_errors(tmp_path, args, expected):
     done = aura("--spec", path, "--out", tmp_path / "ring.stl", *args, "--no-autostart")
     assert done.returncode == 2
     assert expected in one_error_line(done)
+
+
+def test_the_most_common_first_prompt_is_castable(server, tmp_path):
+    """A heart on a size 7 band: the motif is made castable and the ring passes every
+    measured check (walls and gaps by inscribed balls, the band round the ring)."""
+    prompt = "size 7 ring in 18k yellow gold with a heart motif"
+    done = on(server, "--prompt", prompt, "--out", tmp_path / "heart.stl",
+              "--report", tmp_path / "heart.json")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((tmp_path / "heart.json").read_text())
+    assert report["passed"] and report["spec"]["motif"]["prompt"] == "heart"
+    assert report["motif_preparation"]["flat_back"]
+    assert report["band"]["sections_under_head_or_motif"] > 0
+    assert_ring(tmp_path / "heart.stl", US7)

@@ -4,9 +4,8 @@ process's minimum wall grown until it reaches it; the front, its look, is kept.
 1. Flat back. A sculpted motif is often a pillow, domed behind as in front. Set on a band,
    its domed back would rise away from the band's top in wedge crevices that investment
    cannot fill (Stuller: gaps of at least 0.3 mm). Below its widest outline (its
-   "equator") the motif drops square to a flat back instead; placed with its equator on the
-   band's crest (motif.wrapped), the band runs into its upright sides and under its flat
-   back, and every meeting is square.
+   "equator") the motif drops square to a flat back instead; set into the band's top
+   (motif.wrapped), the band's upright sides meet that back square.
 2. Grow where thin. The wall at every vertex is measured by inscribed balls (thickness.py,
    the same measure as the final check). A vertex where a ball of the minimum does not fit
    moves outward by half its deficit (both faces of a thin sheet move, so the sheet gains
@@ -178,12 +177,14 @@ def make_castable(shape: MeshData, min_wall: float) -> tuple[MeshData, Preparati
     else:
         shape, prep.flat_back = flat, True
     target = min_wall * MARGIN
+    best = None  # (thin vertices, round, shape): a round that made it worse is undone
     for rnd in range(ROUNDS + 1):
         tris = shape.triangles()
         idx, diameters = thin_vertices(shape.verts, tris, target)
         if rnd == 0:
             prep.thin_before = len(idx)
-        prep.thin_after = len(idx)
+        if best is None or len(idx) < best[0]:
+            best = (len(idx), rnd, shape)
         if len(idx) == 0 or rnd == ROUNDS:
             break
         move = np.zeros(len(shape.verts))
@@ -199,7 +200,7 @@ def make_castable(shape: MeshData, min_wall: float) -> tuple[MeshData, Preparati
             prep.notes.append("growing further would fold the surface: stopped")
             break
         shape = grown
-        prep.rounds = rnd + 1
+    prep.thin_after, prep.rounds, shape = best
     if prep.thin_after:
         prep.notes.append(
             f"{prep.thin_after} vertices still thinner than {min_wall:g} mm after "

@@ -1,8 +1,8 @@
 """The sculpted motif: read an OBJ (from the AI server or the user), repair it into a closed
 solid, scale it to the spec's size and place it on the ring.
 
-Placement: with no stone the motif crowns the ring (its +Z face up, its widest outline on
-the shank's crest, bent to follow the band, so no crevice opens between them). With a stone, a pair of motifs dresses the shoulders either side of the head,
+Placement: with no stone the motif crowns the ring (its +Z face up, its flat back set into
+the band's top and bent to follow the band, so no crevice opens between them). With a stone, a pair of motifs dresses the shoulders either side of the head,
 mirrored across the finger's centre line.
 """
 
@@ -140,31 +140,22 @@ def _rotate_y(verts: np.ndarray, angle: float) -> np.ndarray:
     return np.column_stack([x * c + z * s, y, -x * s + z * c])
 
 
-def wrapped(
-    verts: np.ndarray, equator: float, crest: float, floor: float, ceiling: float
-) -> np.ndarray:
-    """The motif bent round the ring with its widest outline (`equator`, a height in the
-    motif) on the band's crest (radius `crest` from the finger's axis): the band runs into
-    the motif's back and leaves it where the motif's side is upright, so they meet square.
-    A flat motif over the curved band would instead leave a wedge crevice either side that
-    investment cannot fill (Stuller: gaps of at least 0.3 mm). Its back is kept between
-    `floor` (a radius: the finger's room and the band it needs; a deep motif rides higher)
-    and `ceiling` (where the band's sides stop being upright: a thin motif sinks deeper, so
-    the band's domed top never grazes its back)."""
-    back = float(verts[:, 2].min())
-    natural = crest - (equator - back)
-    seat = min(max(natural, floor), max(ceiling, floor))
-    radius = seat + (verts[:, 2] - back)
+def wrapped(verts: np.ndarray, crest: float, seat: float) -> np.ndarray:
+    """The motif bent round the ring (lengths kept at the band's `crest` radius), its flat
+    back at radius `seat` from the finger's axis: where the band's sides stop being upright
+    (never into the finger's room). The band's domed top then runs into the motif's back and
+    its upright sides meet the back square. A flat motif over the curved band would leave
+    wedge crevices that investment cannot fill (Stuller: gaps of at least 0.3 mm); a back set
+    lower would leave thin fins where the motif's side runs just outside the band's."""
+    radius = seat + (verts[:, 2] - float(verts[:, 2].min()))
     angle = verts[:, 0] / crest
     return np.column_stack([radius * np.sin(angle), verts[:, 1], radius * np.cos(angle)])
 
 
 def placements(
     motif: MeshData,
-    equator: float,
     crest_z: float,
-    floor: float,
-    ceiling: float,
+    seat: float,
     head_half_width: float | None,
     gap: float = 0.6,
 ) -> list[MeshData]:
@@ -173,7 +164,7 @@ def placements(
     On the shoulders each copy is turned about the finger until all of it stands at least
     `gap` clear of the head (whose half width across the ring is `head_half_width`), so the
     two never meet in a knife-thin seam."""
-    seated = wrapped(motif.verts, equator, crest_z, floor, ceiling)
+    seated = wrapped(motif.verts, crest_z, seat)
     if head_half_width is None:
         return [MeshData(seated, motif.faces)]
     angle = 0.0
