@@ -322,6 +322,18 @@ def print_single(outcome: prod.Outcome) -> None:
     for check in r.get("checks", []):
         mark = "ok  " if check["passed"] else "FAIL"
         print(f"  {mark} {check['name']}: {check['value']} (limit {check['threshold']})")
+        for place in check.get("where", []):  # what to thicken, and where
+            x, y, z = place["position_mm"]
+            print(f"         {place['value']} mm at the {place['part']}, ({x:.2f}, {y:.2f}, "
+                  f"{z:.2f}) mm, {len(place['faces'])} face(s)")  # fmt: skip
+    prep = r.get("motif_preparation")
+    if prep:
+        print(f"motif:   made castable: {prep['thin_vertices_before']} thin vertices grown in "
+              f"{prep['rounds']} round(s), {prep['thin_vertices_after']} left"
+              + (f"; {'; '.join(prep['notes'])}" if prep["notes"] else ""))  # fmt: skip
+    casting = r.get("casting_file")
+    if casting and casting["shrinkage_pct"]:
+        print(f"casting: files enlarged {casting['shrinkage_pct']:g} % for shrinkage")
     print("files:")
     for kind, path in outcome.files.items():
         print(f"  {kind:7} {Path(path).resolve()}")

@@ -267,7 +267,7 @@ def test_a_new_cut_keeps_the_weight_of_a_stone_given_in_millimetres():
     [
         ("size 40", "size 40", "size", "EU 54"),
         ("EU 90 ring", "EU 90", "size", "36.5 to 77.5"),
-        ("Japanese 40", "Japanese 40", "size", "1 to 27"),
+        ("Japanese 40", "Japanese 40", "size", "1 to 30"),
         ("five prongs", "five prongs", "setting.prongs", "3, 4 or 6"),
         ("9ct gold", "9ct gold", "metal", "10K"),
         ("22k rose gold", "22k rose gold", "metal", "rose"),
@@ -317,3 +317,28 @@ def test_the_parser_imports_no_bpy_and_nothing_heavy():
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+
+
+@pytest.mark.parametrize(
+    ("text", "profile", "shrinkage"),
+    [
+        ("heart band, direct metal printing, shrinkage 1.5%", "direct-metal", 1.5),
+        ("size 7 platinum band printed in metal", "direct-metal", 0.0),
+        ("a solitaire, lost wax cast, 1.5 % shrinkage", "lost-wax", 1.5),
+        ("metal 3D printing, shrinkage of 2%", "direct-metal", 2.0),
+        ("size 7 ring in 18k yellow gold with a heart motif", "lost-wax", 0.0),
+    ],
+)
+def test_process_words(text, profile, shrinkage):
+    result = parse(text)
+    assert (result.spec.process.profile, result.spec.process.shrinkage_pct) == (profile, shrinkage)
+    assert result.spec.metal != "printed"  # "printed in metal" names no alloy
+    if profile != "lost-wax" or shrinkage:
+        assert result.understood["process.profile"]["value"] == profile
+    motif = result.spec.motif
+    assert motif is None or not {"printing", "printed", "shrinkage"} & set(motif.prompt.split())
+
+
+def test_shrinkage_out_of_range_names_the_field():
+    with pytest.raises(IntentError, match=r"process\.shrinkage_pct"):
+        parse("a band, shrinkage 9%")

@@ -19,12 +19,56 @@ from aura_addon.jewelry.spec import DesignSpec, SpecError
         ("UK", "N 1/2", 17.31),  # the usual match for US 7
         ("EU", 54, 17.19),
         ("CH", 14, 17.19),
-        ("JP", 14, 17.32),  # JP 14 = US 7
+        ("JP", 11, 16.33),  # 13.0 mm at JP 1, + 1/3 mm a size
+        ("JP", 14, 17.33),
         ("HK", 15, 17.32),  # HK 15 = US 7
     ],
 )
 def test_size_to_diameter(system, value, diameter):
     assert sizes.inner_diameter_mm(system, value) == pytest.approx(diameter, abs=0.006)
+
+
+# Each system from its own definition, written out here rather than read from sizes.py.
+INCH = 25.4
+HK_TO_US_CHART = {  # DESIGN.md, "Hong Kong -> US size"
+    5: 2.75, 6: 3, 7: 3.5, 8: 3.75, 9: 4.25, 10: 4.75, 11: 5.25, 12: 5.5, 13: 6, 14: 6.5,
+    15: 7, 16: 7.5, 17: 7.75, 18: 8.25, 19: 8.75, 20: 9, 21: 9.5, 22: 10, 23: 10.25,
+    24: 10.75, 25: 11.25, 26: 11.5, 27: 12, 28: 12.5, 29: 12.75, 30: 13.25,
+}  # fmt: skip
+
+
+def us_by_definition(size: float) -> float:
+    """US/Canada: 0.458 in inside at size 0, 0.032 in more per size."""
+    return (0.458 + 0.032 * size) * INCH
+
+
+def defined_sizes():
+    """(system, value, inner diameter in mm) for every size, from each definition."""
+    for quarter in range(4, 65):  # US 1 to 16 in quarter sizes
+        yield "US", quarter / 4, us_by_definition(quarter / 4)
+    for half in range(0, 51):  # UK A to Z: 37.5 mm round at A, 1.25 mm a letter
+        label = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[half // 2] + (" 1/2" if half % 2 else "")
+        yield "UK", label, (37.5 + 1.25 * half / 2) / math.pi
+    for half in range(73, 156):  # EU / ISO 8653: the number is the circumference in mm
+        yield "EU", half / 2, (half / 2) / math.pi
+        yield "CH", half / 2 - 40, (half / 2) / math.pi  # Swiss: ISO 8653 less 40
+    for n in range(1, 31):  # Japan: 13.0 mm inside at size 1, a third of a mm a size
+        yield "JP", n, 13.0 + (n - 1) / 3
+    for hk, us in HK_TO_US_CHART.items():
+        yield "HK", hk, us_by_definition(us)
+
+
+def test_every_size_system_matches_its_definition():
+    count = 0
+    for system, value, diameter in defined_sizes():
+        assert sizes.inner_diameter_mm(system, value) == pytest.approx(diameter, abs=0.02), (
+            system,
+            value,
+        )
+        count += 1
+    assert count == 61 + 51 + 2 * 83 + 30 + 26
+    assert {s for s, _v, _d in defined_sizes()} == set(sizes.SYSTEMS)
+    assert sizes.inner_diameter_mm("JP", 11) == pytest.approx(16.33, abs=0.005)
 
 
 def test_us7_circumference_matches_the_chart():
@@ -44,7 +88,16 @@ def test_nearest_size_in_every_system_round_trips():
 
 @pytest.mark.parametrize(
     "system, value",
-    [("US", 40), ("US", 0), ("US", 7.1), ("UK", "Z9"), ("EU", 20), ("JP", 28), ("XX", 7)],
+    [
+        ("US", 40),
+        ("US", 0),
+        ("US", 7.1),
+        ("UK", "Z9"),
+        ("EU", 20),
+        ("JP", 31),
+        ("JP", 2.5),
+        ("XX", 7),
+    ],
 )
 def test_bad_sizes_name_what_is_allowed(system, value):
     with pytest.raises(sizes.SizeError, match="allowed|unknown"):

@@ -18,7 +18,7 @@ import trimesh
 from mathutils import Matrix
 
 import aura_addon
-from aura_addon.geometry import checks, scene
+from aura_addon.geometry import scene
 from aura_addon.jewelry import sizes
 from aura_addon.studio import tasks
 from aura_addon.studio.client import AuraClient, free_port
@@ -374,13 +374,16 @@ def test_check_print_finds_and_selects_thin_walls(settings):
     cube.select_set(True)
     assert bpy.ops.aura.build_ring() == {"FINISHED"}
     metal = settings.design
-    assert settings.checks_passed
+    before = {c.name: float(c.value) for c in settings.checks if c.value not in ("", "None")}
+    assert before["band_width"] == pytest.approx(settings.shank_width, abs=0.01)
     # the jeweler squashes the band to 0.4 mm wide by hand; Check measures the mesh as it is
     metal.data.transform(Matrix.Diagonal((1.0, 0.18, 1.0, 1.0)))
     assert bpy.ops.aura.check_print() == {"FINISHED"}
     failed = {c.name for c in settings.checks if not c.passed}
-    assert "min_wall" in failed and not settings.checks_passed
-    thin = checks.mesh_stats(metal.data).thin_faces
+    assert {"min_wall", "band_width"} <= failed and not settings.checks_passed
+    after = {c.name: float(c.value) for c in settings.checks if c.value not in ("", "None")}
+    assert after["band_width"] == pytest.approx(0.18 * settings.shank_width, abs=0.01)
+    _report, thin = design.recheck(design.result_of(metal))
     assert bpy.ops.aura.select_failing(edit_mode=False) == {"FINISHED"}
     selected = [p.index for p in metal.data.polygons if p.select]
     assert selected == sorted(thin) and len(selected) > 0

@@ -22,7 +22,8 @@ from ai_server.backends.base import Backend, BackendError, JobContext
 
 DEFAULT_RESOLUTION = 64
 RESOLUTION_RANGE = (16, 320)
-MIN_FEATURE_MM = 0.8  # thinnest part of a motif at its final size (casting needs >= 0.6 mm)
+MIN_FEATURE_MM = 1.0  # thinnest part of a motif at its final size: the strictest process
+# minimum wall (0.8 mm, aura_addon/jewelry/process.py) with room for the meshing grid
 MOTIF_UNITS = 2.0  # motifs are built about this wide; the cleanup scales them to size_mm
 
 

@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import bpy
-import numpy as np
 
 from ..geometry import export, fuse, head, motif, scene, shank
 from ..geometry.meshdata import MeshData
+from ..jewelry import process
 from ..jewelry.spec import DesignSpec
 from .report import measure, parts_of
 
-MOTIF_SINK = 0.5  # of the motif's thickness set into the shank: its widest outline sits at the
-# crest, so the two meet square, never in a knife-thin wedge
+MOTIF_FLOOR = 0.5  # mm of band kept between a motif's back and the finger
+MOTIF_BACK_MARGIN = 0.1  # mm the motif's back sits under the top of the band's upright sides
 
 
 @dataclass
@@ -35,6 +35,12 @@ class BuildResult:
         return self.report["passed"]
 
 
+def prepared_motif(spec: DesignSpec, motif_path) -> motif.PreparedMotif:
+    """The spec's motif made castable for its process (prepared once per file and size)."""
+    min_wall = process.profile(spec.process.profile).min_wall_mm
+    return motif.prepared(motif_path, spec.motif.size_mm, min_wall)
+
+
 def build_parts(spec: DesignSpec, motif_path=None):
     """Every part as mesh data: (shank, other metal parts, seat cutters, head or None)."""
     diameter = spec.size.inner_diameter_mm
@@ -48,15 +54,13 @@ def build_parts(spec: DesignSpec, motif_path=None):
         parts += hd.metal
         cutters += hd.cutters
     if motif_path is not None and spec.motif is not None:
-        size = spec.motif.size_mm
-        shape = motif.prepared(motif_path, size)
+        ready = prepared_motif(spec, motif_path)
         beside = None
         if hd is not None:  # the head's half width across the ring
             beside = max(float(abs(p.verts[:, 0]).max()) for p in hd.metal)
-        # ...but never so deep that it reaches into the finger's room
-        room = spec.shank.thickness_top - 0.5
-        sink = min(MOTIF_SINK * float(np.ptp(shape.verts[:, 2])), room)
-        parts += motif.placements(shape, crest, beside, sink)
+        # the back where the band's sides stop being upright, never into the finger's room
+        seat = diameter / 2 + max(shank.upright_top(spec.shank) - MOTIF_BACK_MARGIN, MOTIF_FLOOR)
+        parts += motif.placements(ready.shape, crest, seat, beside)
     return base, parts, cutters, hd
 
 
@@ -76,8 +80,10 @@ def build(
     coll = collection or scene.aura_collection()
     label = name or spec.name or "Aura ring"
     base, parts, cutters, hd = build_parts(spec, motif_path)
+    head_count = len(hd.metal) if hd is not None else 0
+    labels = [fuse.PART_HEAD] * head_count + [fuse.PART_MOTIF] * (len(parts) - head_count)
     t_parts = time.perf_counter()
-    fused = fuse.fuse(base, parts, cutters, name=f"{label} metal", solver=solver)
+    fused = fuse.fuse(base, parts, cutters, name=f"{label} metal", solver=solver, labels=labels)
     t_fuse = time.perf_counter()
 
     metal_obj = _place(replace.metal if replace else None, f"{label} metal", fused.mesh, coll)
@@ -95,14 +101,19 @@ def build(
         obj[scene.SPEC_PROP] = spec_json
         obj[scene.ROLE_PROP] = role
 
-    report, thin = measure(fused.mesh, spec, parts_of(spec, hd), name=label)
+    report, failing = measure(fused.mesh, spec, parts_of(spec, hd), name=label)
     report["solver"] = fused.solver
+    report["motif_preparation"] = (
+        prepared_motif(spec, motif_path).preparation.as_dict()
+        if motif_path is not None and spec.motif is not None
+        else None
+    )
     report["timings_s"] = {
         "parts": round(t_parts - t0, 4),
         "fuse": round(t_fuse - t_parts, 4),
         "checks": round(time.perf_counter() - t_fuse, 4),
     }
-    return BuildResult(spec, metal_obj, stone_objs, report, thin)
+    return BuildResult(spec, metal_obj, stone_objs, report, failing)
 
 
 def _place(existing, name, mesh, coll):
@@ -130,13 +141,28 @@ def recheck(result: BuildResult) -> BuildResult:
 
 
 def export_files(result: BuildResult, stl_path, stones_path=None, report_path=None) -> dict:
-    """Write the metal STL (mm), optionally the stones STL and the report JSON."""
+    """Write the metal as STL and 3MF beside it (mm; both enlarged by the spec's shrinkage
+    allowance, the casting files only), optionally the stones STL and the report JSON."""
     t0 = time.perf_counter()
-    written = {"stl": str(Path(stl_path))}
-    export.write_stl(stl_path, [result.metal.data])
+    stl_path = Path(stl_path)
+    shrinkage = result.spec.process.shrinkage_pct
+    scale = 1 + shrinkage / 100
+    label = result.report.get("name", "Aura ring")
+    written = {"stl": str(stl_path), "3mf": str(stl_path.with_suffix(".3mf"))}
+    header = f"Aura ring, millimetres, shrinkage {shrinkage:g} %"
+    export.write_stl(stl_path, [result.metal.data], header=header, scale=scale)
+    export.write_3mf(written["3mf"], [result.metal.data], name=f"{label} metal", scale=scale)
     if stones_path is not None and result.stones:
         export.write_stl(stones_path, [s.data for s in result.stones], header="Aura stones, mm")
         written["stones"] = str(Path(stones_path))
+    measured = result.report.get("inner_diameter_mm")
+    result.report["casting_file"] = {
+        "shrinkage_pct": shrinkage,
+        "scale": round(scale, 6),
+        "inner_diameter_mm": round(measured * scale, 4) if measured else None,
+        "note": "the metal files are enlarged by the shrinkage allowance; every other figure "
+        "in this report is the finished piece",
+    }
     result.report["timings_s"]["export"] = round(time.perf_counter() - t0, 4)
     result.report["files"] = written
     if report_path is not None:

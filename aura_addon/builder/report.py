@@ -7,7 +7,7 @@ triangles) comes from the mesh; `Parts` carries what only the build knows (its b
 stones, the prong wire), so a re-check after a mesh edit gives the same report a build
 would.
 
-A new measured entry is one line in `measure`; a new check goes into `checks.evaluate`
+A new measured entry is one line in `measure`; a new check goes into `checks.casting_checks`
 (or is appended to `found` here) and shows up in the report, the panel and the batch table.
 """
 
@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..geometry import checks
-from ..jewelry import sizes
+from ..jewelry import process, sizes
 from ..jewelry.materials import METALS
 from ..jewelry.spec import DesignSpec
 
@@ -27,7 +27,6 @@ class Parts:
     """What the build made besides the metal mesh, for the report."""
 
     gems: list[dict] = field(default_factory=list)  # the bill of stones
-    prong_diameter: float | None = None
 
 
 def parts_of(spec: DesignSpec, hd) -> Parts:
@@ -44,20 +43,21 @@ def parts_of(spec: DesignSpec, hd) -> Parts:
         "carat": round(g.carat_weight(), 3),
         "count": 1,
     }
-    return Parts(gems=[stone], prong_diameter=hd.prong_diameter)
+    return Parts(gems=[stone])
 
 
 def measure(mesh, spec: DesignSpec, parts: Parts, *, name: str) -> tuple[dict, list[int]]:
     """The report of the metal `mesh` (a bpy Mesh, millimetres) built from `spec`, and the
-    faces whose wall is under the casting minimum."""
-    stats = checks.mesh_stats(mesh)
+    faces of the failing places (for Select Failing). Every check is measured on the mesh
+    against the spec's process profile (geometry.checks.casting_checks)."""
     design = spec.size.inner_diameter_mm
-    found = checks.evaluate(
-        stats,
+    measured = checks.casting_checks(
+        mesh,
         expected_diameter=design,
-        shank_thickness=min(spec.shank.thickness_mm, spec.shank.thickness_top),
-        prong_diameter=parts.prong_diameter,
+        profile=process.profile(spec.process.profile),
+        metal_name=spec.metal,
     )
+    stats = measured.stats
     diameter = stats.inner_diameter_mm
     metal = METALS[spec.metal]
     report = {
@@ -76,14 +76,14 @@ def measure(mesh, spec: DesignSpec, parts: Parts, *, name: str) -> tuple[dict, l
         "weight_g": round(metal.weight_g(stats.volume_mm3), 3),
         "watertight": stats.non_manifold_edges == 0,
         "shells": stats.shells,
-        "min_wall_mm": _r(stats.min_wall_mm),
         "bounds_mm": stats.bounds_mm,
         "triangles": stats.triangles,
-        "checks": [c.__dict__ for c in found],
-        "passed": all(c.passed for c in found),
+        **measured.figures,
+        "checks": [c.__dict__ for c in measured.checks],
+        "passed": measured.passed,
         "gems": parts.gems,
     }
-    return report, stats.thin_faces
+    return report, measured.failing_faces
 
 
 def _r(value, digits: int = 4):

@@ -1,26 +1,29 @@
-"""Print and casting checks on the fused metal: closed and manifold, one shell, no
-self-intersections, wall thickness by ray casting, inner diameter measured from the mesh,
-volume and weight of the chosen alloy."""
+"""Print and casting checks on the fused metal, every value measured on the mesh and every
+threshold from the process profile (jewelry/process.py): closed and manifold, one shell, no
+self-intersections, walls and gaps by inscribed balls (thickness.py), the band's thickness
+and width round the ring (band.py), the inner diameter. A failed check says where: the
+part, the position in millimetres and the faces, for the report, the CLI and Select Failing.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-import bmesh
 import bpy
 import numpy as np
 from mathutils import Vector
 from mathutils.bvhtree import BVHTree
 
-from . import topology
+from ..jewelry.process import ProcessProfile
+from . import band, fuse, thickness, topology
 from .meshdata import signed_volume
 from .scene import mesh_arrays
 
-MIN_WALL_MM = 0.6  # lost-wax casting minimum
-MIN_PRONG_MM = 0.8
-MIN_SHANK_MM = 1.2  # thinner shanks bend
-WALL_SAMPLES = 4000
+WALL_SAMPLES = 2500  # surface points measured for walls and gaps
+CLUSTER_MM = 1.0  # failing points closer than this are one place to fix
+WHERE_LIMIT = 8  # places listed per failed check (the worst first)
+FACES_PER_PLACE = 60
 
 
 @dataclass
@@ -30,6 +33,8 @@ class Check:
     value: float | int | None
     threshold: float | int | None
     message: str = ""
+    # where it fails: [{"part", "position_mm", "value", "faces"}], the worst place first
+    where: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -38,8 +43,6 @@ class MeshStats:
     non_manifold_edges: int
     shells: int
     self_intersections: int
-    min_wall_mm: float | None
-    thin_faces: list[int] = field(default_factory=list)  # faces whose wall is under the minimum
     inner_diameter_mm: float | None = None
     bounds_mm: list[list[float]] = field(default_factory=list)
     triangles: int = 0
@@ -79,41 +82,19 @@ def _crossing(a: np.ndarray, b: np.ndarray, eps: float = 1e-6) -> bool:
     return min(a1, b1) - max(a0, b0) > eps
 
 
-def self_intersections(verts: np.ndarray, tris: np.ndarray) -> int:
+def self_intersections(verts: np.ndarray, tris: np.ndarray, tree: BVHTree | None = None) -> int:
     """Pairs of triangles that pass through each other. The BVH gives candidate pairs from
     the mesh's own triangulation (a BVH of n-gons splits them its own way, and the halves of
     a non-planar n-gon then seem to overlap their neighbours); neighbours (a shared corner)
     are dropped in bulk, and each remaining candidate is tested exactly, so faces that merely
     touch along a seam of the boolean are not counted."""
-    tree = BVHTree.FromPolygons(verts.tolist(), tris.tolist(), all_triangles=True)
+    if tree is None:
+        tree = BVHTree.FromPolygons(verts.tolist(), tris.tolist(), all_triangles=True)
     pairs = np.array(tree.overlap(tree), dtype=np.int64).reshape(-1, 2)
     pairs = pairs[pairs[:, 0] < pairs[:, 1]]
     corners_a, corners_b = tris[pairs[:, 0]], tris[pairs[:, 1]]
     apart = ~(corners_a[:, :, None] == corners_b[:, None, :]).any(axis=(1, 2))
     return sum(1 for a, b in pairs[apart] if _crossing(verts[tris[a]], verts[tris[b]]))
-
-
-def wall_thickness(bm, tree: BVHTree, threshold: float, samples: int = WALL_SAMPLES):
-    """Minimum wall over sampled faces: from each face centre, a ray inward along the normal
-    to the far side of the metal. Returns (min thickness, faces under the threshold)."""
-    faces = bm.faces
-    step = max(1, len(faces) // samples)
-    best = math.inf
-    thin = []
-    for i in range(0, len(faces), step):
-        f = faces[i]
-        n = f.normal
-        if n.length < 0.5:
-            continue
-        origin = f.calc_center_median() - n * 1e-4
-        hit, hit_normal, index, dist = tree.ray_cast(origin, -n)
-        if hit is None or hit_normal.dot(-n) <= 0:  # must leave the metal through its far side
-            continue
-        dist += 1e-4
-        best = min(best, dist)
-        if dist < threshold:
-            thin.append(f.index)
-    return (best if best < math.inf else None), thin
 
 
 def inner_diameter(tree: BVHTree, rays: int = 720) -> float | None:
@@ -128,90 +109,181 @@ def inner_diameter(tree: BVHTree, rays: int = 720) -> float | None:
     return 2 * nearest if nearest < math.inf else None
 
 
-def mesh_stats(mesh: bpy.types.Mesh, wall_threshold: float = MIN_WALL_MM) -> MeshStats:
-    bm = bmesh.new()
-    bm.from_mesh(mesh)
-    try:
-        bm.faces.ensure_lookup_table()
-        bm.normal_update()
-        tree = BVHTree.FromBMesh(bm)
+@dataclass
+class Surface:
+    """A mesh's triangles with what the measurements need: BVH, centres, normals, and the
+    polygon and part each triangle belongs to."""
+
+    verts: np.ndarray
+    tris: np.ndarray
+    tree: BVHTree
+    centres: np.ndarray
+    normals: np.ndarray
+    sound: np.ndarray  # triangles measured from (thickness.triangle_frames)
+    polygon: np.ndarray  # triangle -> polygon index of the Blender mesh
+    part: np.ndarray  # triangle -> fuse.PART_*
+
+    @classmethod
+    def of(cls, mesh: bpy.types.Mesh) -> Surface:
         verts, tris = mesh_arrays(mesh)
-        min_wall, thin = wall_thickness(bm, tree, wall_threshold)
-        co = verts if len(verts) else np.zeros((1, 3))
-        return MeshStats(
-            volume_mm3=signed_volume(verts, tris),
-            non_manifold_edges=topology.non_manifold_edges(mesh),
-            shells=topology.shells(mesh),
-            self_intersections=self_intersections(verts, tris),
-            min_wall_mm=min_wall,
-            thin_faces=thin,
-            inner_diameter_mm=inner_diameter(tree),
-            bounds_mm=[co.min(axis=0).round(4).tolist(), co.max(axis=0).round(4).tolist()],
-            triangles=len(tris),
-        )
-    finally:
-        bm.free()
+        polygon = np.empty(len(tris), dtype=np.int32)
+        mesh.loop_triangles.foreach_get("polygon_index", polygon)
+        centres, normals, sound = thickness.triangle_frames(verts, tris)
+        tree = BVHTree.FromPolygons(verts.tolist(), tris.tolist(), all_triangles=True)
+        parts = fuse.face_parts(mesh)[polygon] if len(tris) else np.zeros(0, dtype=np.int32)
+        return cls(verts, tris, tree, centres, normals, sound, polygon, parts)
 
 
-def evaluate(
-    stats: MeshStats,
+def mesh_stats(mesh: bpy.types.Mesh, surface: Surface | None = None) -> MeshStats:
+    """Topology, volume, self-intersections and the inner diameter of a mesh."""
+    s = surface or Surface.of(mesh)
+    co = s.verts if len(s.verts) else np.zeros((1, 3))
+    return MeshStats(
+        volume_mm3=signed_volume(s.verts, s.tris),
+        non_manifold_edges=topology.non_manifold_edges(mesh),
+        shells=topology.shells(mesh),
+        self_intersections=self_intersections(s.verts, s.tris, s.tree),
+        inner_diameter_mm=inner_diameter(s.tree),
+        bounds_mm=[co.min(axis=0).round(4).tolist(), co.max(axis=0).round(4).tolist()],
+        triangles=len(s.tris),
+    )
+
+
+@dataclass
+class Measured:
+    """Everything `casting_checks` found: the checks (with where they fail), the mesh's
+    statistics, the failing polygons (for Select Failing) and the figures for the report."""
+
+    checks: list[Check]
+    stats: MeshStats
+    failing_faces: list[int]
+    figures: dict
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+
+def casting_checks(
+    mesh: bpy.types.Mesh,
     *,
     expected_diameter: float,
-    shank_thickness: float,
-    prong_diameter: float | None,
-    wall_threshold: float = MIN_WALL_MM,
-) -> list[Check]:
-    """The pass/fail list a bench jeweler reads."""
+    profile: ProcessProfile,
+    metal_name: str,
+    samples: int = WALL_SAMPLES,
+) -> Measured:
+    """Measure the metal and judge it against the process profile's minimums. Every value
+    comes from the mesh; every threshold from the profile (listed in `figures`)."""
+    s = Surface.of(mesh)
+    stats = mesh_stats(mesh, s)
+    picked = thickness.sample_triangles(np.nonzero(s.sound)[0], samples)
+    gap_min = profile.gap_for(metal_name)
+    walls = thickness.measure(s.tree, s.centres, s.normals, profile.min_wall_mm, -1.0, picked)
+    gaps = thickness.measure(s.tree, s.centres, s.normals, gap_min, +1.0, picked)
+    sections = band.sections(s.tree, s.part)
+    measured = [x for x in sections if x.thickness_mm is not None]
+    widths = [x for x in measured if x.width_mm is not None]
+
     checks = [
-        Check(
-            "manifold",
-            stats.non_manifold_edges == 0,
-            stats.non_manifold_edges,
-            0,
-            "edges not shared by exactly two faces",
-        ),
+        Check("manifold", stats.non_manifold_edges == 0, stats.non_manifold_edges, 0,
+              "edges not shared by exactly two faces"),
         Check("one_shell", stats.shells == 1, stats.shells, 1, "separate bodies in the metal"),
-        Check(
-            "no_self_intersections",
-            stats.self_intersections == 0,
-            stats.self_intersections,
-            0,
-            "pairs of intersecting faces",
-        ),
-        Check(
-            "min_wall",
-            stats.min_wall_mm is not None and stats.min_wall_mm >= wall_threshold,
-            _round(stats.min_wall_mm),
-            wall_threshold,
-            "thinnest wall found by ray casting, mm",
-        ),
-        Check(
-            "inner_diameter",
-            stats.inner_diameter_mm is not None
-            and abs(stats.inner_diameter_mm - expected_diameter) <= 0.02,
-            _round(stats.inner_diameter_mm),
-            round(expected_diameter, 3),
-            "measured inside the ring; must match the size within 0.02 mm",
-        ),
-        Check(
-            "shank_thickness",
-            shank_thickness >= MIN_SHANK_MM,
-            round(shank_thickness, 3),
-            MIN_SHANK_MM,
-            "thinner shanks bend in wear, mm",
-        ),
-    ]
-    if prong_diameter is not None:
-        checks.append(
-            Check(
-                "prong_diameter",
-                prong_diameter >= MIN_PRONG_MM,
-                round(prong_diameter, 3),
-                MIN_PRONG_MM,
-                "prong wire diameter, mm",
-            )
+        Check("no_self_intersections", stats.self_intersections == 0, stats.self_intersections,
+              0, "pairs of intersecting faces"),
+        _ball_check("min_wall", walls, s, profile.min_wall_mm,
+                    "thinnest wall: largest ball inside the metal, mm"),
+        _ball_check("min_gap", gaps, s, gap_min,
+                    "narrowest gap between facing metal surfaces the investment must fill, mm"),
+        _band_check("band_thickness", measured, "thickness_mm", s, profile.min_band_mm,
+                    f"band thickness every {band.STEP_DEG:g} degrees (head and motif left out), mm"),
+        _band_check("band_width", widths, "width_mm", s, profile.min_band_mm,
+                    f"band width every {band.STEP_DEG:g} degrees (head and motif left out), mm"),
+        Check("inner_diameter",
+              stats.inner_diameter_mm is not None
+              and abs(stats.inner_diameter_mm - expected_diameter) <= 0.02,
+              _round(stats.inner_diameter_mm), round(expected_diameter, 3),
+              "measured inside the ring; must match the size within 0.02 mm"),
+    ]  # fmt: skip
+    failing = sorted({f for c in checks for w in c.where for f in w["faces"]})
+    figures = {
+        "profile": profile.name,
+        "thresholds": {
+            "min_wall_mm": profile.min_wall_mm,
+            "min_gap_mm": gap_min,
+            "min_band_mm": profile.min_band_mm,
+            "inner_diameter_tolerance_mm": 0.02,
+        },
+        "min_wall_mm": checks[3].value,
+        "min_gap_mm": checks[4].value,
+        "band": {
+            "step_deg": band.STEP_DEG,
+            "sections_measured": len(measured),
+            "sections_under_head_or_motif": len(sections) - len(measured),
+            "min_thickness_mm": checks[5].value,
+            "max_thickness_mm": _round(max((x.thickness_mm for x in measured), default=None)),
+            "min_width_mm": checks[6].value,
+            "max_width_mm": _round(max((x.width_mm for x in widths), default=None)),
+        },
+        "wall_samples": len(picked),
+    }
+    return Measured(checks, stats, failing, figures)
+
+
+def _ball_check(name: str, found: thickness.BallMeasure, s: Surface, minimum: float,
+                message: str) -> Check:  # fmt: skip
+    """Pass when a ball of the minimum fits at every sampled point; the value is the smallest
+    measured ball where one does not (else the minimum itself: every point reached it)."""
+    bad = ~found.passed
+    if not bad.any():
+        return Check(
+            name, True, minimum, minimum, message + " (a ball of the minimum fits everywhere)"
         )
-    return checks
+    places = _places(s, found.samples[bad], found.diameter[bad])
+    return Check(name, False, min(p["value"] for p in places), minimum, message, places)
+
+
+def _band_check(name: str, sections, attr: str, s: Surface, minimum: float,
+                message: str) -> Check:  # fmt: skip
+    if not sections:
+        return Check(name, False, None, minimum, message + ": no band section could be measured")
+    values = np.array([getattr(x, attr) for x in sections])
+    thin = [x for x, v in zip(sections, values, strict=True) if v < minimum]
+    where = [
+        {
+            "part": "band",
+            "position_mm": x.position_mm,
+            "angle_deg": x.angle_deg,
+            "value": _round(getattr(x, attr)),
+            "faces": sorted({int(s.polygon[t]) for t in x.faces}),
+        }
+        for x in sorted(thin, key=lambda x: getattr(x, attr))[:WHERE_LIMIT]
+    ]
+    return Check(name, not thin, _round(float(values.min())), minimum, message, where)
+
+
+def _places(s: Surface, tris: np.ndarray, values: np.ndarray) -> list[dict]:
+    """Failing sample points grouped into places (points within CLUSTER_MM), worst first."""
+    points = s.centres[tris]
+    near = np.linalg.norm(points[:, None] - points[None], axis=2) < CLUSTER_MM
+    a, b = np.nonzero(np.triu(near, 1))
+    groups = topology.components(len(tris), a, b)
+    places = []
+    for g in np.unique(groups):
+        members = np.nonzero(groups == g)[0]
+        worst = members[np.argmin(values[members])]
+        typical = float(np.median(values[members]))  # a corner's own ball is smaller still
+        parts = np.bincount(s.part[tris[members]], minlength=len(fuse.PART_NAMES))
+        faces = sorted({int(s.polygon[t]) for t in tris[members]})
+        places.append({
+            "part": fuse.PART_NAMES.get(int(np.argmax(parts)), "metal"),
+            "position_mm": [round(float(c), 3) for c in points[worst]],
+            "value": _round(typical),
+            "smallest": _round(float(values[worst])),
+            "faces": faces[:FACES_PER_PLACE],
+            "points": len(members),
+        })  # fmt: skip
+    places.sort(key=lambda p: p["value"])
+    return places[:WHERE_LIMIT]
 
 
 def _round(value):

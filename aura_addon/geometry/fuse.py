@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import bmesh
 import bpy
+import numpy as np
 
 from .meshdata import MeshData
 from .scene import new_object, remove_object
@@ -20,6 +21,12 @@ from .topology import is_closed_solid
 # EXACT (the solver before Blender 4.5) can leave two vertices a zero-length edge apart; an
 # STL reader merges them into edges of four faces. Welded at 10 nm, far below any printer.
 WELD_MM = 1e-5
+
+# Every face of the fused metal carries the part it came from (the boolean keeps face
+# attributes), so a check can say "head" or "motif" and the band is measured as band only.
+PART_ATTR = "aura_part"
+PART_BAND, PART_HEAD, PART_MOTIF, PART_SEAT = 0, 1, 2, 3
+PART_NAMES = {PART_BAND: "band", PART_HEAD: "head", PART_MOTIF: "motif", PART_SEAT: "seat"}
 
 
 def solvers() -> list[str]:
@@ -50,11 +57,14 @@ def fuse(
     cutters: list[MeshData],
     name: str = "metal",
     solver: str | None = None,
+    labels: list[int] | None = None,
 ) -> FuseResult:
-    """union(base, *parts) - cutters, as a new mesh datablock (scratch objects removed)."""
+    """union(base, *parts) - cutters, as a new mesh datablock (scratch objects removed).
+    The base is labelled band, each part by `labels` (head by default), cutters seat."""
     attempts = []
+    labels = labels or [PART_HEAD] * len(parts)
     for candidate in [solver] if solver else solvers():
-        mesh, seconds = _fuse_with(base, parts, cutters, name, candidate)
+        mesh, seconds = _fuse_with(base, parts, cutters, name, candidate, labels)
         if candidate == "EXACT":  # MANIFOLD's output has no such edges: no cost on the fast path
             _weld(mesh)
         attempts.append(candidate)
@@ -76,18 +86,36 @@ def _weld(mesh: bpy.types.Mesh) -> None:
         bm.free()
 
 
-def _fuse_with(base, parts, cutters, name, solver) -> tuple[bpy.types.Mesh, float]:
+def label_faces(mesh: bpy.types.Mesh, part: int) -> None:
+    """Mark every face of `mesh` as coming from `part`."""
+    attr = mesh.attributes.get(PART_ATTR) or mesh.attributes.new(PART_ATTR, "INT", "FACE")
+    attr.data.foreach_set("value", np.full(len(mesh.polygons), part, dtype=np.int32))
+
+
+def face_parts(mesh: bpy.types.Mesh) -> np.ndarray:
+    """The part of every face (all band for a mesh without the labels, e.g. imported)."""
+    out = np.zeros(len(mesh.polygons), dtype=np.int32)
+    attr = mesh.attributes.get(PART_ATTR)
+    if attr is not None and attr.domain == "FACE" and len(attr.data) == len(out):
+        attr.data.foreach_get("value", out)
+    return out
+
+
+def _fuse_with(base, parts, cutters, name, solver, labels) -> tuple[bpy.types.Mesh, float]:
     scratch = []
     unions = bpy.data.collections.new("aura_scratch_union")
     cuts = bpy.data.collections.new("aura_scratch_cut")
     holder = bpy.data.collections.new("aura_scratch")
     try:
         target = new_object(f"{name}_fuse", base)
+        label_faces(target.data, PART_BAND)
         scratch.append(target)
-        for i, part in enumerate(parts):
+        for i, (part, label) in enumerate(zip(parts, labels, strict=True)):
             scratch.append(new_object(f"part{i}", part, unions))
+            label_faces(scratch[-1].data, label)
         for i, cutter in enumerate(cutters):
             scratch.append(new_object(f"cut{i}", cutter, cuts))
+            label_faces(scratch[-1].data, PART_SEAT)
         # Objects must be in the scene's view layer to be evaluated.
         bpy.context.scene.collection.children.link(holder)
         holder.objects.link(target)

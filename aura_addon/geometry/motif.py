@@ -1,8 +1,8 @@
 """The sculpted motif: read an OBJ (from the AI server or the user), repair it into a closed
 solid, scale it to the spec's size and place it on the ring.
 
-Placement: with no stone the motif crowns the ring (its +Z face up, sunk into the shank's
-crest). With a stone, a pair of motifs dresses the shoulders either side of the head,
+Placement: with no stone the motif crowns the ring (its +Z face up, its flat back set into
+the band's top and bent to follow the band, so no crevice opens between them). With a stone, a pair of motifs dresses the shoulders either side of the head,
 mirrored across the finger's centre line.
 """
 
@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 import math
 from array import array
+from dataclasses import dataclass
 from pathlib import Path
 
 import bmesh
 import bpy
 import numpy as np
 
+from . import castable
 from .meshdata import MeshData
 from .scene import mesh_arrays, new_mesh, new_object
 from .topology import is_closed_solid
@@ -129,42 +131,64 @@ def repaired(data: MeshData, size_mm: float) -> MeshData:
         if is_closed_solid(mesh):
             verts, tris = mesh_arrays(mesh)
             return MeshData(verts, [tuple(t) for t in tris]).outward()
-        obj = new_object("aura_motif_repair", mesh, bpy.context.scene.collection)
-        try:
-            mod = obj.modifiers.new("remesh", "REMESH")
-            mod.mode = "VOXEL"
-            mod.voxel_size = max(size_mm / 150.0, 0.03)
-            evaluated = obj.evaluated_get(bpy.context.evaluated_depsgraph_get())
-            fixed = bpy.data.meshes.new_from_object(evaluated)
-            verts, tris = mesh_arrays(fixed)
-            bpy.data.meshes.remove(fixed)
-        finally:
-            bpy.data.objects.remove(obj, do_unlink=True)
-        if len(tris) == 0:
+        fixed = voxel_remesh(mesh, max(size_mm / 150.0, 0.03))
+        if len(fixed.faces) == 0:
             raise MotifError(
                 "the motif mesh encloses no volume and could not be repaired into a solid"
             )
-        return MeshData(verts, [tuple(t) for t in tris]).outward()
+        return fixed
     finally:
         if mesh.users == 0:
             bpy.data.meshes.remove(mesh)
 
 
-def prepared(path, size_mm: float) -> MeshData:
-    """The motif file as a closed solid, centred, largest extent `size_mm`. Kept for the
-    same file (unchanged on disk) and size, so a size run reads and repairs its motif once."""
+def voxel_remesh(data: MeshData | bpy.types.Mesh, voxel_mm: float) -> MeshData:
+    """The shape rebuilt on a voxel grid (Blender's OpenVDB remesh): closed, one surface,
+    overlaps resolved."""
+    own = not isinstance(data, bpy.types.Mesh)
+    mesh = new_mesh("aura_motif_remesh", data) if own else data
+    obj = new_object("aura_motif_repair", mesh, bpy.context.scene.collection)
+    try:
+        mod = obj.modifiers.new("remesh", "REMESH")
+        mod.mode = "VOXEL"
+        mod.voxel_size = voxel_mm
+        evaluated = obj.evaluated_get(bpy.context.evaluated_depsgraph_get())
+        fixed = bpy.data.meshes.new_from_object(evaluated)
+        verts, tris = mesh_arrays(fixed)
+        bpy.data.meshes.remove(fixed)
+    finally:
+        bpy.data.objects.remove(obj, do_unlink=True)
+        if own:
+            bpy.data.meshes.remove(mesh)
+    return MeshData(verts, [tuple(t) for t in tris]).outward()
+
+
+@dataclass(frozen=True)
+class PreparedMotif:
+    shape: MeshData  # closed, centred, made castable (flat back, grown where thin)
+    preparation: castable.Preparation
+
+
+def prepared(path, size_mm: float, min_wall_mm: float) -> PreparedMotif:
+    """The motif file as a closed solid, centred, largest extent `size_mm`, made castable at
+    `min_wall_mm` (castable.py). Kept for the same file (unchanged on disk), size and
+    minimum, so a size run reads, repairs and prepares its motif once."""
     path = Path(path)
     try:
         stat = path.stat()
     except OSError:
         raise MotifError(f"motif file {str(path)!r} does not exist") from None
-    return _prepared(str(path.resolve()), stat.st_mtime_ns, stat.st_size, float(size_mm))
+    return _prepared(
+        str(path.resolve()), stat.st_mtime_ns, stat.st_size, float(size_mm), float(min_wall_mm)
+    )
 
 
 @functools.lru_cache(maxsize=8)
-def _prepared(path: str, _mtime_ns: int, _bytes: int, size_mm: float) -> MeshData:
+def _prepared(path: str, _mtime_ns: int, _bytes: int, size_mm: float, min_wall: float):
     shape = normalised(read_obj(path), size_mm)
-    return normalised(repaired(shape, size_mm), size_mm)
+    shape = normalised(repaired(shape, size_mm), size_mm)
+    made, prep = castable.make_castable(shape, min_wall)
+    return PreparedMotif(made, prep)
 
 
 def normalised(data: MeshData, size_mm: float) -> MeshData:
@@ -182,16 +206,31 @@ def _rotate_y(verts: np.ndarray, angle: float) -> np.ndarray:
     return np.column_stack([x * c + z * s, y, -x * s + z * c])
 
 
+def wrapped(verts: np.ndarray, crest: float, seat: float) -> np.ndarray:
+    """The motif bent round the ring (lengths kept at the band's `crest` radius), its flat
+    back at radius `seat` from the finger's axis: where the band's sides stop being upright
+    (never into the finger's room). The band's domed top then runs into the motif's back and
+    its upright sides meet the back square. A flat motif over the curved band would leave
+    wedge crevices that investment cannot fill (Stuller: gaps of at least 0.3 mm); a back set
+    lower would leave thin fins where the motif's side runs just outside the band's."""
+    radius = seat + (verts[:, 2] - float(verts[:, 2].min()))
+    angle = verts[:, 0] / crest
+    return np.column_stack([radius * np.sin(angle), verts[:, 1], radius * np.cos(angle)])
+
+
 def placements(
-    motif: MeshData, crest_z: float, head_half_width: float | None, sink: float, gap: float = 0.6
+    motif: MeshData,
+    crest_z: float,
+    seat: float,
+    head_half_width: float | None,
+    gap: float = 0.6,
 ) -> list[MeshData]:
     """The motif copies placed on the ring (see the module docstring).
 
     On the shoulders each copy is turned about the finger until all of it stands at least
     `gap` clear of the head (whose half width across the ring is `head_half_width`), so the
     two never meet in a knife-thin seam."""
-    lo = motif.verts.min(axis=0)
-    seated = motif.verts + [0, 0, crest_z - sink - lo[2]]
+    seated = wrapped(motif.verts, crest_z, seat)
     if head_half_width is None:
         return [MeshData(seated, motif.faces)]
     angle = 0.0

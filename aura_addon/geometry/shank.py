@@ -97,3 +97,11 @@ def shank_mesh(shank: Shank, inner_diameter: float) -> MeshData:
 def top_outer_radius(shank: Shank, inner_diameter: float) -> float:
     """Height of the shank's crest at the top of the ring, where the head is seated."""
     return inner_diameter / 2 + shank.thickness_top
+
+
+def upright_top(shank: Shank) -> float:
+    """How far out from the finger the top's cross-section keeps its upright sides: above
+    this the profile rounds over into its crown (a motif's back sits below it)."""
+    width, thick = shank.width_top, shank.thickness_top
+    edge = [u for u, v in profile(shank.profile, width, thick) if abs(abs(v) - width / 2) < 1e-9]
+    return max(edge) if edge else thick / 2

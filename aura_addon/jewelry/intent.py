@@ -129,6 +129,18 @@ _PROFILE_WORDS = {
 }
 
 # Things a jeweler may ask for that Aura cannot build yet: reported, not made into a motif.
+# How the piece is made (spec.process): words -> profile (jewelry/process.py)
+_PROCESS_WORDS = {
+    "direct-metal": r"direct[\s-]+metal(?:\s+(?:laser\s+)?(?:printing|printed|print|sintering))?"
+    r"|(?:3d[\s-]+)?printed\s+in\s+metal|metal\s+(?:3d[\s-]+)?print(?:ing|ed)?"
+    r"|dmls|slm|laser[\s-]+(?:powder[\s-]+bed[\s-]+)?(?:fusion|sintering|melting)",
+    "lost-wax": r"lost[\s-]+wax(?:\s+cast(?:ing)?)?|investment\s+cast(?:ing)?",
+}
+_SHRINKAGE = (
+    r"\b(?:shrinkage|shrink)\s*(?:allowance\s*)?(?:of\s+|=\s*|:\s*|by\s+)?(?P<a>\d+(?:\.\d+)?)\s*%"
+    r"|\b(?P<b>\d+(?:\.\d+)?)\s*%\s*(?:casting\s+)?shrink(?:age)?\b"
+)
+
 _UNAVAILABLE = (
     r"hidden\s+halo|halo|micro[\s-]?pav[eé]|pav[eé](?:[\s-]set)?|channel[\s-]set|"
     r"three[\s-]stone|trilogy|eternity|side[\s-]stones?|accent[\s-]stones?|milgrain|"
@@ -248,6 +260,7 @@ class _Reader:
 
     def run(self) -> None:
         self._negations()
+        self._process()  # before the metals: "printed in metal" names no alloy
         self._metal()
         self._size()
         self._shank_dimensions()
@@ -277,6 +290,16 @@ class _Reader:
             self.dropped.append(t.words(m))
         for m in t.take(rf"\bfrom\s+{clause}(?=\s+(?:to|into)\b)"):
             self.dropped.append(t.words(m))
+
+    def _process(self) -> None:
+        t = self.text
+        for profile, pattern in _PROCESS_WORDS.items():
+            for m in t.take(rf"\b(?:{pattern})\b"):
+                self.add("process.profile", m, profile)
+        for m in t.take(_SHRINKAGE):
+            self.add("process.shrinkage_pct", m, float(m["a"] or m["b"]))
+        for m in t.take(r"\bno\s+shrink(?:age)?(?:\s+allowance)?\b"):
+            self.add("process.shrinkage_pct", m, 0.0)
 
     # Metals -------------------------------------------------------------------------
     def _metal(self) -> None:
@@ -600,6 +623,7 @@ class _Builder:
         self._shank()
         self._gem_and_setting()
         self._motif()
+        self._process()
         try:
             spec = DesignSpec.from_dict(self.d)
         except SpecError as exc:
@@ -616,6 +640,13 @@ class _Builder:
         understood = self._understood(spec)
         notes = [f"{k}: {v['note']}" for k, v in understood.items() if v.get("note")]
         return ParseResult(spec, understood, notes)
+
+    def _process(self) -> None:
+        for key in ("process.profile", "process.shrinkage_pct"):
+            found = self.r.get(key)
+            if found:
+                self.d.setdefault("process", {})[key.split(".")[1]] = found.value
+                self.set_from(key, found)
 
     def _size_and_metal(self) -> None:
         found = self.r.get("size")
@@ -821,6 +852,12 @@ def field_values(spec) -> list[tuple[str, object]]:
             ("motif.backend", motif.backend),
             ("motif.seed", motif.seed),
             ("motif.size_mm", motif.size_mm),
+        ]
+    process = spec.process
+    if process.profile != "lost-wax" or process.shrinkage_pct:  # shown when not the default
+        rows += [
+            ("process.profile", process.profile),
+            ("process.shrinkage_pct", process.shrinkage_pct),
         ]
     return rows
 

@@ -54,23 +54,26 @@ LOST_WAX = ProcessProfile(
     min_engraving_stroke_mm=0.3,  # Gemwares: letters at least 0.3 mm wide
 )
 
-# Direct metal printing (laser powder-bed fusion of precious metals): no investment to fill,
-# so gaps only need to let loose powder out; supports and finishing set the walls.
+# Direct metal printing (laser powder-bed fusion, DMLS/SLM, of the alloy itself): no
+# investment to fill, but gaps must stay open in the powder bed, and supports and polishing
+# take their share of thin walls. Figures from published DMLS design rules:
 DIRECT_METAL = ProcessProfile(
     name="direct-metal",
     label="Direct metal printing",
+    # 3D Hubs / arti90 DMLS table: supported walls 0.4 mm, unsupported 1.0 mm; Layer X DMLS
+    # rules: 0.8 mm recommended for walls taller than 10 mm; polishing removes 0.2-0.25 mm
     min_wall_mm=0.8,
-    min_prong_mm=1.0,
-    min_bead_mm=0.6,
-    min_grip_mm=0.15,
-    max_notch_fraction=1 / 3,
-    min_gap_mm=0.4,  # loose powder must escape narrow gaps
-    min_gap_platinum_mm=0.4,
-    min_band_mm=1.2,
-    min_detail_mm=0.5,
-    min_culet_clearance_mm=0.5,
-    min_engraving_depth_mm=0.5,
-    min_engraving_stroke_mm=0.4,
+    min_prong_mm=1.0,  # 3D Hubs / arti90 DMLS table: minimum pin diameter 1 mm
+    min_bead_mm=0.6,  # Layer X DMLS rules: pins and rods at least 0.5 mm; beads keep 0.6
+    min_grip_mm=0.15,  # Stuller: a claw's grip over the girdle (the stone is set after printing)
+    max_notch_fraction=1 / 3,  # as cast: the seat takes at most a third of a prong
+    min_gap_mm=0.5,  # Nice Rapid DMLM guidelines: gaps under 0.5 mm fuse shut in the powder
+    min_gap_platinum_mm=0.5,  # ...whatever the alloy: no investment, so no platinum rule
+    min_band_mm=1.2,  # trade references: thinner shanks bend in wear, however made
+    min_detail_mm=0.5,  # Nice Rapid DMLM guidelines: walls and posts at least 0.5 mm
+    min_culet_clearance_mm=0.5,  # Stuller: culet at least 0.5 mm above the finger rail
+    min_engraving_depth_mm=0.5,  # Gemwares; RW Manufacturing
+    min_engraving_stroke_mm=0.4,  # Layer X DMLS rules: engraved detail at least 0.4 mm
 )
 
 PROFILES = {p.name: p for p in (LOST_WAX, DIRECT_METAL)}

@@ -6,7 +6,11 @@ Everything is expressed through the inner circumference C in millimetres:
 - UK/Australia: C = 37.5 + 1.25 * i, where letter A is i = 0 and a half size adds 0.5.
 - EU, ISO 8653: the size number IS the inner circumference in millimetres.
 - Switzerland: C = size + 40 (ISO 8653 less 40).
-- Japan and Hong Kong: published conversion charts to US sizes (tables below).
+- Japan (JCS, the sizes Japanese jewelers use): inner DIAMETER 13.0 mm at size 1 and one
+  third of a millimetre more per size, d = 13.0 + (n - 1) / 3 (JP 11 = 16.33 mm; j-tano.com,
+  tenmaya-j.jp, kamakura-chokin.com). The JP -> US lookup table that circulates is off by up
+  to 0.56 mm against it, so it is not used.
+- Hong Kong: the published HK -> US conversion chart (table below).
 """
 
 from __future__ import annotations
@@ -31,12 +35,8 @@ EU_MIN, EU_MAX = 36.5, 77.5
 CH_MIN, CH_MAX = EU_MIN - CH_OFFSET_MM, EU_MAX - CH_OFFSET_MM
 DIAMETER_MIN, DIAMETER_MAX = 12.0, 26.0
 
-# Japanese size -> US size (published chart).
-JP_TO_US = {
-    1: 1, 2: 2, 3: 2.5, 4: 3, 5: 3.375, 6: 3.625, 7: 4, 8: 4.5, 9: 5, 10: 5.375,
-    11: 5.875, 12: 6, 13: 6.5, 14: 7, 15: 7.5, 16: 8, 17: 8.5, 18: 9, 19: 9.5, 20: 10,
-    21: 10.25, 22: 10.5, 23: 11, 24: 11.5, 25: 12, 26: 12.5, 27: 13,
-}  # fmt: skip
+JP_MIN, JP_MAX = 1, 30
+JP_SIZE1_DIAMETER, JP_STEP = 13.0, 1 / 3  # mm: the Japanese definition (module docstring)
 # Hong Kong size -> US size (published chart).
 HK_TO_US = {
     5: 2.75, 6: 3, 7: 3.5, 8: 3.75, 9: 4.25, 10: 4.75, 11: 5.25, 12: 5.5, 13: 6, 14: 6.5,
@@ -106,15 +106,21 @@ def circumference_mm(system: str, value) -> float:
                 f"size.value: {shown(value)} is not a {system} size; allowed: {lo:g} to {hi:g} in half steps"
             )
         return number if system == "EU" else number + CH_OFFSET_MM
-    if system in ("JP", "HK"):
-        table = JP_TO_US if system == "JP" else HK_TO_US
+    if system == "JP":
         number = _number(system, value)
-        if number not in table:
+        if number != int(number) or not JP_MIN <= number <= JP_MAX:
             raise SizeError(
-                f"size.value: {shown(value)} is not a {system} size; allowed: whole numbers "
-                f"{min(table)} to {max(table)}"
+                f"size.value: {shown(value)} is not a JP size; allowed: whole numbers {JP_MIN} to {JP_MAX}"
             )
-        return us_circumference(table[int(number)])
+        return (JP_SIZE1_DIAMETER + (number - 1) * JP_STEP) * math.pi
+    if system == "HK":
+        number = _number(system, value)
+        if number not in HK_TO_US:
+            raise SizeError(
+                f"size.value: {shown(value)} is not a HK size; allowed: whole numbers "
+                f"{min(HK_TO_US)} to {max(HK_TO_US)}"
+            )
+        return us_circumference(HK_TO_US[int(number)])
     raise SizeError(f"size.system: {shown(system)} is unknown; allowed: {', '.join(SYSTEMS)}")
 
 
@@ -133,7 +139,7 @@ def all_sizes(system: str) -> list:
     if system == "CH":
         return [i / 2 for i in range(int(CH_MIN * 2), int(CH_MAX * 2) + 1)]
     if system == "JP":
-        return sorted(JP_TO_US)
+        return list(range(JP_MIN, JP_MAX + 1))
     if system == "HK":
         return sorted(HK_TO_US)
     raise SizeError(f"size.system: {shown(system)} is unknown; allowed: {', '.join(SYSTEMS)}")

@@ -767,6 +767,7 @@ def _failed(item: str, exc: ProductionError, seconds: float, size: str = "-") ->
 
 def existing_outputs(targets: list[Target], extra=()) -> list[Path]:
     paths = [p for t in targets for p in (t.stl, t.stones, t.report) if p is not None]
+    paths += [Path(t.stl).with_suffix(".3mf") for t in targets]  # written beside the STL
     return [Path(p) for p in [*paths, *extra] if p is not None and Path(p).exists()]
 
 

@@ -346,7 +346,7 @@ def _ring_props():
             precision=1, update=_remember_diameter,
         ),
         "size_jp": IntProperty(
-            name="Japan size", default=14, min=min(sizes.JP_TO_US), max=max(sizes.JP_TO_US),
+            name="Japan size", default=14, min=sizes.JP_MIN, max=sizes.JP_MAX,
             update=_remember_diameter,
         ),
         "size_hk": IntProperty(
