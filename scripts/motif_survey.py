@@ -54,7 +54,7 @@ def main() -> int:
 
     import bpy
 
-    from aura_addon import pipeline
+    from aura_addon.builder import pipeline
     from aura_addon.jewelry.spec import DesignSpec
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from aura_addon import pipeline
+from aura_addon.builder import pipeline, report
 from aura_addon.geometry import fuse, motif, shank
 from aura_addon.geometry.meshdata import MeshData
 from aura_addon.jewelry import process
@@ -43,7 +43,7 @@ def ring_with(spec: DesignSpec, parts: list[MeshData], label=fuse.PART_MOTIF):
     d = spec.size.inner_diameter_mm
     base = shank.shank_mesh(spec.shank, d)
     fused = fuse.fuse(base, parts, [], labels=[label] * len(parts))
-    return fused.mesh, pipeline.measure(spec, fused.mesh)
+    return fused.mesh, report.judge(fused.mesh, spec)
 
 
 def failed(measured) -> dict:
@@ -139,7 +139,7 @@ def test_narrow_band_and_wrong_size_fail_on_the_mesh():
     # the same mesh judged as a US 9: the inner diameter is measured, not read from the spec
     other = band_spec(size={"system": "US", "value": 9})
     mesh, _ = ring_with(band_spec(), [])
-    judged = pipeline.measure(other, mesh)
+    judged = report.judge(mesh, other)
     assert failed(judged)["inner_diameter"].value == pytest.approx(17.32, abs=0.02)
 
 

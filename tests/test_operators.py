@@ -18,6 +18,7 @@ import trimesh
 from mathutils import Matrix
 
 import aura_addon
+from aura_addon.builder import pipeline
 from aura_addon.geometry import scene
 from aura_addon.jewelry import sizes
 from aura_addon.studio import tasks
@@ -383,7 +384,7 @@ def test_check_print_finds_and_selects_thin_walls(settings):
     assert {"min_wall", "band_width"} <= failed and not settings.checks_passed
     after = {c.name: float(c.value) for c in settings.checks if c.value not in ("", "None")}
     assert after["band_width"] == pytest.approx(0.18 * settings.shank_width, abs=0.01)
-    _report, thin = design.recheck(design.result_of(metal))
+    thin = pipeline.recheck(design.result_of(metal)).thin_faces
     assert bpy.ops.aura.select_failing(edit_mode=False) == {"FINISHED"}
     selected = [p.index for p in metal.data.polygons if p.select]
     assert selected == sorted(thin) and len(selected) > 0

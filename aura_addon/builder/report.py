@@ -46,17 +46,22 @@ def parts_of(spec: DesignSpec, hd) -> Parts:
     return Parts(gems=[stone])
 
 
+def judge(mesh, spec: DesignSpec) -> checks.Measured:
+    """Every check of the metal as it is now, against the spec's process profile and metal."""
+    return checks.casting_checks(
+        mesh,
+        expected_diameter=spec.size.inner_diameter_mm,
+        profile=process.profile(spec.process.profile),
+        metal_name=spec.metal,
+    )
+
+
 def measure(mesh, spec: DesignSpec, parts: Parts, *, name: str) -> tuple[dict, list[int]]:
     """The report of the metal `mesh` (a bpy Mesh, millimetres) built from `spec`, and the
     faces of the failing places (for Select Failing). Every check is measured on the mesh
     against the spec's process profile (geometry.checks.casting_checks)."""
     design = spec.size.inner_diameter_mm
-    measured = checks.casting_checks(
-        mesh,
-        expected_diameter=design,
-        profile=process.profile(spec.process.profile),
-        metal_name=spec.metal,
-    )
+    measured = judge(mesh, spec)
     stats = measured.stats
     diameter = stats.inner_diameter_mm
     metal = METALS[spec.metal]
