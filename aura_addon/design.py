@@ -166,7 +166,7 @@ def _prong_diameter(spec: DesignSpec, report: dict) -> float | None:
             return check.get("value")
     if spec.gem is None or spec.setting.type != "prong":
         return None
-    return pipeline.build_parts(spec)[3].prong_diameter
+    return pipeline.build_parts(spec).head.prong_diameter
 
 
 def _r(value, digits: int = 4):

@@ -9,13 +9,15 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import bpy
 import numpy as np
 
-from .geometry import checks, export, fuse, head, motif, scene, shank
-from .geometry.meshdata import MeshData
-from .jewelry import sizes
+from .geometry import accents, checks, export, fuse, head, motif, scene, shank
+from .geometry.meshdata import MeshData, concat
+from .jewelry import process, sizes
+from .jewelry.bill import StoneLot, bill
 from .jewelry.materials import METALS
 from .jewelry.spec import DesignSpec
 
@@ -36,46 +38,65 @@ class BuildResult:
         return self.report["passed"]
 
 
-def _stone_list(spec: DesignSpec, hd: head.Head | None) -> list[dict]:
-    if spec.gem is None or hd is None:
-        return []
-    g = spec.gem
-    dims = [round(hd.length, 3)] if g.cut == "round" else [round(hd.length, 3), round(hd.width, 3)]
-    return [
-        {
-            "cut": g.cut,
-            "stone": g.stone,
-            "size_mm": dims,
-            "depth_mm": round(hd.depth, 3),
-            "carat": round(g.carat_weight(), 3),
-            "count": 1,
-        }
-    ]
+class Parts(NamedTuple):
+    """Every part of a ring as mesh data, before fusing."""
+
+    base: MeshData  # the shank
+    metal: list[MeshData]  # other metal parts, united with the shank
+    cutters: list[MeshData]  # seats, light holes, troughs: taken out of the metal
+    head: head.Head | None
+    rows: list[accents.Row]  # accent stones along the band
+
+    def later(self) -> list[tuple[str, list[MeshData]]]:
+        """Boolean steps after union(metal) - cutters: the accents' beads or bars, then
+        their seats and light holes (which notch the beads)."""
+        holders = [m for row in self.rows for m in row.holders]
+        seats = [m for row in self.rows for m in row.seats]
+        return [("UNION", holders), ("DIFFERENCE", seats)]
+
+    def stone_sets(self, spec: DesignSpec) -> list[tuple[str, StoneLot, list[MeshData]]]:
+        """(object name suffix, lot, one mesh per stone) for every stone of the design."""
+        sets = []
+        if self.head is not None:
+            hd, g = self.head, spec.gem
+            lot = StoneLot("centre", "centre head", g.cut, g.stone, hd.length, hd.width,
+                           hd.depth, 1)  # fmt: skip
+            sets.append(("stone", lot, [hd.stone]))
+        for i, row in enumerate(self.rows):
+            sets.append((f"accents {i + 1}" if i else "accents", row.lot, row.stones))
+        return sets
 
 
-def build_parts(spec: DesignSpec, motif_path=None):
-    """Every part as mesh data: (shank, other metal parts, seat cutters, head or None)."""
+def build_parts(spec: DesignSpec, motif_path=None) -> Parts:
+    """Every part as mesh data: the shank, other metal parts, seat cutters, head, rows."""
     diameter = spec.size.inner_diameter_mm
     base = shank.shank_mesh(spec.shank, diameter)
     crest = shank.top_outer_radius(spec.shank, diameter)
     parts: list[MeshData] = []
     cutters: list[MeshData] = []
     hd = None
+    beside = None
     if spec.gem is not None:
         hd = head.build_head(spec.gem, spec.setting, crest)
         parts += hd.metal
         cutters += hd.cutters
+        # the head's half width across the ring
+        beside = max(float(abs(p.verts[:, 0]).max()) for p in hd.metal)
+    rows = []
+    if spec.accents is not None:
+        profile = process.profile(spec.process.profile)
+        row = accents.build_row(spec.accents, spec.shank, diameter, profile, beside)
+        rows.append(row)
+        parts += row.metal
+        cutters += row.cutters
     if motif_path is not None and spec.motif is not None:
         size = spec.motif.size_mm
         shape = motif.prepared(motif_path, size)
-        beside = None
-        if hd is not None:  # the head's half width across the ring
-            beside = max(float(abs(p.verts[:, 0]).max()) for p in hd.metal)
         # ...but never so deep that it reaches into the finger's room
         room = spec.shank.thickness_top - 0.5
         sink = min(MOTIF_SINK * float(np.ptp(shape.verts[:, 2])), room)
         parts += motif.placements(shape, crest, beside, sink)
-    return base, parts, cutters, hd
+    return Parts(base, parts, cutters, hd, rows)
 
 
 def build(
@@ -93,18 +114,22 @@ def build(
     spec.validate()
     coll = collection or scene.aura_collection()
     label = name or spec.name or "Aura ring"
-    base, parts, cutters, hd = build_parts(spec, motif_path)
+    built = build_parts(spec, motif_path)
+    hd = built.head
     t_parts = time.perf_counter()
-    fused = fuse.fuse(base, parts, cutters, name=f"{label} metal", solver=solver)
+    fused = fuse.fuse(built.base, built.metal, built.cutters, name=f"{label} metal",
+                      solver=solver, later=built.later())  # fmt: skip
     t_fuse = time.perf_counter()
 
     metal_obj = _place(replace.metal if replace else None, f"{label} metal", fused.mesh, coll)
     stone_objs = []
-    if hd is not None:
-        old = replace.stones[0] if replace and replace.stones else None
-        stone_objs.append(
-            _place(old, f"{label} stone", scene.new_mesh(f"{label} stone", hd.stone), coll)
-        )
+    sets = built.stone_sets(spec)
+    for i, (suffix, lot, meshes) in enumerate(sets):
+        old = replace.stones[i] if replace and i < len(replace.stones) else None
+        mesh = scene.new_mesh(f"{label} {suffix}", concat(meshes))
+        obj = _place(old, f"{label} {suffix}", mesh, coll)
+        obj[scene.STONE_PROP] = lot.stone
+        stone_objs.append(obj)
     if replace:
         for extra in replace.stones[len(stone_objs) :]:
             scene.remove_object(extra)
@@ -146,13 +171,14 @@ def build(
         "solver": fused.solver,
         "checks": [c.__dict__ for c in results],
         "passed": all(c.passed for c in results),
-        "gems": _stone_list(spec, hd),
+        "stones": bill([lot for _suffix, lot, _meshes in sets]),
         "timings_s": {
             "parts": round(t_parts - t0, 4),
             "fuse": round(t_fuse - t_parts, 4),
             "checks": round(t_checks - t_fuse, 4),
         },
     }
+    report["gems"] = report["stones"]["items"]  # the older name of the same list
     return BuildResult(spec, metal_obj, stone_objs, report, stats.thin_faces)
 
 

@@ -44,11 +44,14 @@ def fuse(
     cutters: list[MeshData],
     name: str = "metal",
     solver: str | None = None,
+    later: list[tuple[str, list[MeshData]]] = (),
 ) -> FuseResult:
-    """union(base, *parts) - cutters, as a new mesh datablock (scratch objects removed)."""
+    """union(base, *parts) - cutters, as a new mesh datablock (scratch objects removed).
+    `later`: further ("UNION" | "DIFFERENCE", meshes) steps, in order, on that result (the
+    beads of pavé go on after the trough between the stones is cut, and their seats after)."""
     attempts = []
     for candidate in [solver] if solver else solvers():
-        mesh, seconds = _fuse_with(base, parts, cutters, name, candidate)
+        mesh, seconds = _fuse_with(base, parts, cutters, name, candidate, later)
         attempts.append(candidate)
         if is_closed_solid(mesh):
             return FuseResult(mesh, candidate, attempts, seconds)
@@ -58,11 +61,13 @@ def fuse(
     )
 
 
-def _fuse_with(base, parts, cutters, name, solver) -> tuple[bpy.types.Mesh, float]:
+def _fuse_with(base, parts, cutters, name, solver, later=()) -> tuple[bpy.types.Mesh, float]:
     scratch = []
     unions = bpy.data.collections.new("aura_scratch_union")
     cuts = bpy.data.collections.new("aura_scratch_cut")
     holder = bpy.data.collections.new("aura_scratch")
+    steps = [(op, meshes, bpy.data.collections.new(f"aura_scratch_{k}"))
+             for k, (op, meshes) in enumerate(later) if meshes]  # fmt: skip
     try:
         target = new_object(f"{name}_fuse", base)
         scratch.append(target)
@@ -80,6 +85,12 @@ def _fuse_with(base, parts, cutters, name, solver) -> tuple[bpy.types.Mesh, floa
             _boolean(target, "UNION", unions, solver)
         if cutters:
             _boolean(target, "DIFFERENCE", cuts, solver)
+        for k, (op, meshes, coll) in enumerate(steps):
+            for i, mesh in enumerate(meshes):
+                scratch.append(new_object(f"step{k}_{i}", mesh, coll))
+            holder.children.link(coll)
+            coll.hide_render = True
+            _boolean(target, op, coll, solver)
         t0 = time.perf_counter()
         depsgraph = bpy.context.evaluated_depsgraph_get()
         depsgraph.update()
@@ -91,5 +102,5 @@ def _fuse_with(base, parts, cutters, name, solver) -> tuple[bpy.types.Mesh, floa
     finally:
         for obj in scratch:
             remove_object(obj)
-        for coll in (holder, unions, cuts):
+        for coll in (holder, unions, cuts, *(c for _op, _m, c in steps)):
             bpy.data.collections.remove(coll)

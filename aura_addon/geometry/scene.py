@@ -10,6 +10,7 @@ from .meshdata import MeshData
 COLLECTION = "Aura"
 SPEC_PROP = "aura_spec"  # JSON design spec carried by every object Aura makes
 ROLE_PROP = "aura_role"  # "metal" | "stone"
+STONE_PROP = "aura_stone"  # a stone object's material name (diamond, sapphire...)
 
 
 def setup_units(scene=None) -> None:
