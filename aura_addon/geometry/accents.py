@@ -31,7 +31,7 @@ from ..jewelry import gem_cuts
 from ..jewelry.bill import StoneLot
 from ..jewelry.process import ProcessProfile
 from ..jewelry.spec import Accents, Shank
-from .meshdata import MeshData, concat, loft, post
+from .meshdata import MeshData, concat, loft
 from .shank import taper_weight
 
 SEAT_CLEARANCE = 0.05  # mm round the girdle, as the centre stone's seat
@@ -42,14 +42,14 @@ STRIP_SINK = 0.6  # mm the strip's foot reaches into the band
 SET_DEPTH = 0.1  # mm from the strip's top down to a pavé or bar stone's girdle
 HEAD_GAP = 0.4  # mm between the head's metal and the nearest accent's girdle
 STEP_DEG = 1.5  # sweep step round the finger
-BEAD_RISE = 0.45  # mm a bead's wire rises over the girdle before its round top: the
+BEAD_RISE = 0.6  # mm a bead's wire rises over the girdle before its round top: the
 # crown notch leaves a casting wall of metal over the stone
-BAR_RISE = 0.45
+BAR_RISE = 0.8  # over the girdle: the crown notch leaves a casting wall over the stone
 HOLE_SHARE = 0.75  # light holes opened to ~75 % of the stone's width (MJSA) where the wall
 # between neighbouring holes allows
 HOLE_SEGMENTS = 16
-HOLE_FLARE_DEG = 20.0  # light holes widen toward the finger: where a domed inner surface
-# meets them at a slant, the edge stays blunt
+# A light hole through a domed (comfort) inside meets it at a slant: it opens into a 45 deg
+# countersink at the finger, deep enough that the slant leaves no knife edge at its rim.
 
 
 @dataclass
@@ -275,14 +275,20 @@ def build_row(
     row.hole_diameter = hole
     ring = np.linspace(0, 2 * math.pi, HOLE_SEGMENTS, endpoint=False)
     circle = np.column_stack([np.cos(ring), np.sin(ring), np.zeros(HOLE_SEGMENTS)])
-    flare = math.tan(math.radians(HOLE_FLARE_DEG))
+    rim = hole / 2  # the opening at the finger
+    dome = 0.22 * shank.thickness_mm if shank.profile == "comfort" else 0.0  # its rise...
+    a_in = shank.width_mm / 2  # ...at the band's edge; the inside's slope at the rim:
+    slope = 2 * dome * rim / a_in**2
+    sink = 0.7 * slope + 0.02
+    rise = dome * (rim / a_in) ** 2  # the inside at the rim stands this far off r_in
+    hole_r = max(0.15, rim - sink)
     holes = []
     for a, r in zip(angles, radii, strict=True):
-        z_top, z_in = -g / 2, r_in - r  # from the girdle band to the finger side
-        top_r = max(0.15, hole / 2 - flare * (z_top - z_in))
-        cone = loft([circle * top_r + [0, 0, z_top], circle * (hole / 2) + [0, 0, z_in],
-                     circle * (hole / 2 + 0.6 * flare) + [0, 0, z_in - 0.6]])  # fmt: skip
-        holes.append(MeshData(place(cone.verts, a, r), cone.faces))
+        z_top, z_rim = -g / 2, r_in + rise - r  # from the girdle band to the finger side
+        z_neck = z_rim + (rim - hole_r)  # 45 deg from the rim to the hole's own width
+        cut = loft([circle * hole_r + [0, 0, z_top], circle * hole_r + [0, 0, z_neck],
+                    circle * (rim + 0.6) + [0, 0, z_rim - 0.6]])  # fmt: skip
+        holes.append(MeshData(place(cut.verts, a, r), cut.faces))
 
     # the strip and the trough, along each run (or all round)
     half_w = width / 2 + clr + 0.02  # the trough's half width: clear of the seat's girdle
@@ -299,17 +305,26 @@ def build_row(
             thetas = np.linspace(0, 2 * math.pi, math.ceil(360 / STEP_DEG), endpoint=False)
             t_thetas = thetas
         else:
-            ends = stone_half + (rim + clr) / r_ref
-            thetas = _arc(first - ends, last + ends)
-            t_thetas = _arc(first - stone_half - clr / r_ref, last + stone_half + clr / r_ref)
+            # pavé: the end beads stand in the trough as every other bead does, except
+            # beside the head (the trough must not cut into its plate)
+            past = clr + (gap / 2 + 1.0 if acc.layout == "pave" else 0.0)
+            lo = past if head_half is None or abs(first) > abs(last) else clr
+            hi = past if head_half is None or abs(last) > abs(first) else clr
+            if head_half is not None and acc.coverage == "full":
+                lo = hi = clr
+            thetas = _arc(
+                first - stone_half - (lo + rim) / r_ref, last + stone_half + (hi + rim) / r_ref
+            )
+            t_thetas = _arc(first - stone_half - lo / r_ref, last + stone_half + hi / r_ref)
         sections = []
         for t in thetas:
             crest = float(top(t))
-            foot = crest - STRIP_RISE - STRIP_SINK
+            # the strip's square side is a casting wall tall; under it, it narrows to the band
+            flare = crest - (wall + 0.1)
+            foot = min(crest - STRIP_RISE - STRIP_SINK, flare - 0.4)
             band_half = (shank.width_mm + (shank.width_top - shank.width_mm)
                          * float(taper_weight(t))) / 2  # fmt: skip
-            base_half = min(strip_half, max(0.3, band_half - 0.1))  # flare up from the band
-            flare = crest - min(0.5, (crest - foot) / 2)
+            base_half = min(strip_half, max(0.3, band_half - 0.1))
             sections.append(np.array([(foot, -base_half), (flare, -strip_half), (crest, -strip_half),
                                       (crest, strip_half), (flare, strip_half), (foot, base_half)]))  # fmt: skip
         strips.append(sweep(thetas, sections, layout.closed))
