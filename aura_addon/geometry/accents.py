@@ -30,9 +30,9 @@ import numpy as np
 from ..jewelry import gem_cuts
 from ..jewelry.bill import StoneLot
 from ..jewelry.process import ProcessProfile
-from ..jewelry.spec import Accents, Shank
+from ..jewelry.spec import Accents, Shank, SpecError
 from .meshdata import MeshData, concat, loft
-from .shank import taper_weight
+from .shank import SEGMENTS, taper_weight
 
 SEAT_CLEARANCE = 0.05  # mm round the girdle, as the centre stone's seat
 COVERAGE_DEG = {"shoulders": 55.0, "half": 90.0, "three-quarter": 135.0}  # from the top
@@ -42,6 +42,8 @@ STRIP_SINK = 0.6  # mm the strip's foot reaches into the band
 SET_DEPTH = 0.1  # mm from the strip's top down to a pavé or bar stone's girdle
 HEAD_GAP = 0.4  # mm between the head's metal and the nearest accent's girdle
 STEP_DEG = 1.5  # sweep step round the finger
+LOOP_SECTIONS = 241  # all round: a prime, a third of a step off the top, so no section of
+# the strip lies in the plane of a section of the shank (coplanar edges pinch the boolean)
 BEAD_RISE = 0.6  # mm a bead's wire rises over the girdle before its round top: the
 # crown notch leaves a casting wall of metal over the stone
 BAR_RISE = 0.8  # over the girdle: the crown notch leaves a casting wall over the stone
@@ -69,10 +71,6 @@ class Row:
     gap_mm: float = 0.0  # between neighbouring girdles, as laid out
     floor_depth: float = 0.0  # trough floor below the seats' girdle band
     hole_diameter: float = 0.0
-
-
-class AccentError(ValueError):
-    """The accents asked for do not fit the band (too many, no room beside the head)."""
 
 
 def frame(theta: float) -> np.ndarray:
@@ -162,24 +160,48 @@ def _layout(acc: Accents, length: float, radius: float, head_half: float | None)
     return _Layout(left + right, runs, False, f"both shoulders ({acc.coverage}), from the head")
 
 
+def _clear_of_shank(layout: _Layout) -> _Layout:
+    """Turn the stones a hair (each shoulder away from the top, to keep them mirrored) where
+    a stone or a gap between stones would lie in the plane of a section of the shank: their
+    cutters' edges would run in the shank's faces, and the boolean pinches there."""
+    step = 2 * math.pi / SEGMENTS
+    a = np.array(layout.angles)
+    marks = list(a) + list((a[1:] + a[:-1]) / 2)
+
+    def clear(shift):
+        moved = [a + math.copysign(shift, a) if not layout.closed else a + shift for a in marks]
+        return min(abs((a / step) - round(a / step)) for a in moved) * step
+
+    for k in range(12):
+        shift = k * step / 24
+        if clear(shift) > step / 10:
+            break
+    if layout.closed:
+        angles = [a + shift for a in layout.angles]
+    else:
+        angles = [a + math.copysign(shift, a) for a in layout.angles]
+    runs = [(f + math.copysign(shift, f), t + math.copysign(shift, t)) for f, t in layout.runs]
+    return _Layout(angles, runs, layout.closed, layout.where)
+
+
 def _count(acc: Accents, cap: int, where: str, pairs: bool = False) -> int:
     if cap < (2 if pairs else 1):
-        raise AccentError(
-            f"accents.size_mm: {acc.size_mm:g} mm stones do not fit {where}; "
-            "choose smaller stones or a wider coverage"
-        )
+        raise SpecError(
+            "accents.size_mm", acc.size_mm, f"stones this size do not fit {where}: choose "
+            "smaller stones or a wider coverage"
+        )  # fmt: skip
     if acc.count is None:
         return cap
     if acc.count > cap:
-        raise AccentError(
-            f"accents.count: {acc.count} is more than fit {where}: at most {cap} "
-            f"stones of {acc.size_mm:g} mm with a {acc.gap_mm:g} mm gap"
-        )
+        raise SpecError(
+            "accents.count", acc.count, f"at most {cap} stones of {acc.size_mm:g} mm with a "
+            f"{acc.gap_mm:g} mm gap fit {where}"
+        )  # fmt: skip
     if pairs and acc.count % 2:
-        raise AccentError(
-            f"accents.count: {acc.count} is odd; beside a centre stone the stones go in pairs "
-            "(one each side): give an even number"
-        )
+        raise SpecError(
+            "accents.count", acc.count, "an even number: beside a centre stone the stones go "
+            "in pairs, one each side"
+        )  # fmt: skip
     return acc.count
 
 
@@ -220,24 +242,42 @@ def build_row(
     r_in = inner_diameter / 2
     g = cut.girdle_thickness
 
-    def top(theta):
-        return band_crest(shank, inner_diameter, theta) + STRIP_RISE
-
     # where the girdle's top sits under the strip's top
     lip = wall + 0.15 if acc.layout == "channel" else 0.0  # channel: rails' lips over it
-    below_top = lip + clr if acc.layout == "channel" else SET_DEPTH
+    below_top = SET_DEPTH
+    if acc.layout == "channel":
+        # the lips' flat underside clears the seat's crown where they reach over the girdle,
+        # so no crown notch thins them between two stones
+        style = gem_cuts.STYLES[acc.cut]
+        slope = cut.crown_height / (width / 2 * (1 - style.table))
+        below_top = lip + seat.girdle_top - cut.girdle_top + (grip + 2 * clr) * slope + 0.03
 
     gap = acc.gap_mm
     bar = wall + 2 * (grip + clr) + 0.05  # bar along the row: wall left between two notches
     if acc.layout == "bar":
         gap = max(gap, bar - 2 * grip)
 
+    # the pavilions of neighbouring seats part by `rate` mm per mm of depth on each side;
+    # the trough's floor lies where the metal left between them is a casting wall
+    rate = (1 - gem_cuts.STYLES[acc.cut].belly) * width / cut.pavilion_depth
+    floor_depth = max(0.05, (wall + 0.1 - (gap - 2 * clr)) / (2 * rate))
+    floor_below_top = below_top + g + clr + floor_depth  # strip top -> trough floor
+    # under the floor, a casting wall over the finger (a comfort inside domes up at the
+    # trough's edge): the strip stands as far over the band's crest as that needs
+    half_w = width / 2 + clr + 0.02  # the trough's half width: clear of the seat's girdle
+    dome = 0.22 * shank.thickness_mm * (half_w / (shank.width_mm / 2)) ** 2
+    dome = dome if shank.profile == "comfort" else 0.0
+    lift = max(STRIP_RISE, floor_below_top + wall + 0.1 + dome - shank.thickness_mm)
+
+    def top(theta):
+        return band_crest(shank, inner_diameter, theta) + lift
+
     laid = Accents(**{**acc.__dict__, "gap_mm": gap})
     r_ref = float(top(0.0)) - below_top - g / 2
     head_half = None
     if head_extent is not None:
         head_half = math.asin(min(0.95, (head_extent + HEAD_GAP) / r_ref))
-    layout = _layout(laid, length, r_ref, head_half)
+    layout = _clear_of_shank(_layout(laid, length, r_ref, head_half))
     row = Row(angles=layout.angles)
     row.lot = StoneLot(
         "accent", layout.where, acc.cut, acc.stone, length, width, cut.depth, len(layout.angles)
@@ -253,18 +293,14 @@ def build_row(
         wrap = 2 * math.pi - (angles[-1] - angles[0])
         row.gap_mm = min(row.gap_mm, 2 * radii[0] * math.sin(wrap / 2) - length)
 
-    # the pavilions of neighbouring seats part by `rate` mm per mm of depth on each side;
-    # the trough's floor lies where the metal left between them is a casting wall
-    rate = (1 - gem_cuts.STYLES[acc.cut].belly) * width / cut.pavilion_depth
-    seat_gap = row.gap_mm - 2 * clr
-    row.floor_depth = max(0.05, (wall + 0.1 - seat_gap) / (2 * rate))
-    floor_below_top = below_top + g + clr + row.floor_depth  # strip top -> trough floor
+    row.floor_depth = floor_depth
 
     stone_verts = np.array(cut.verts)
     seat_verts = np.array(seat.verts)
     for a, r in zip(angles, radii, strict=True):
         row.stones.append(MeshData(place(stone_verts, a, r), list(cut.faces)))
-    seats = [MeshData(place(seat_verts, a, r), list(seat.faces)) for a, r in zip(angles, radii)]
+    pairs = list(zip(angles, radii, strict=True))
+    seats = [MeshData(place(seat_verts, a, r), list(seat.faces)) for a, r in pairs]
 
     # light holes: as wide as the wall between neighbouring holes at the finger allows
     hole = HOLE_SHARE * width
@@ -276,22 +312,21 @@ def build_row(
     ring = np.linspace(0, 2 * math.pi, HOLE_SEGMENTS, endpoint=False)
     circle = np.column_stack([np.cos(ring), np.sin(ring), np.zeros(HOLE_SEGMENTS)])
     rim = hole / 2  # the opening at the finger
-    dome = 0.22 * shank.thickness_mm if shank.profile == "comfort" else 0.0  # its rise...
-    a_in = shank.width_mm / 2  # ...at the band's edge; the inside's slope at the rim:
-    slope = 2 * dome * rim / a_in**2
+    edge = 0.22 * shank.thickness_mm if shank.profile == "comfort" else 0.0  # the dome's
+    a_in = shank.width_mm / 2  # rise at the band's edge; the inside's slope at the rim:
+    slope = 2 * edge * rim / a_in**2
     sink = 0.7 * slope + 0.02
-    rise = dome * (rim / a_in) ** 2  # the inside at the rim stands this far off r_in
+    off = edge * (rim / a_in) ** 2  # the inside at the rim stands this far off r_in
     hole_r = max(0.15, rim - sink)
     holes = []
     for a, r in zip(angles, radii, strict=True):
-        z_top, z_rim = -g / 2, r_in + rise - r  # from the girdle band to the finger side
+        z_top, z_rim = -g / 2, r_in + off - r  # from the girdle band to the finger side
         z_neck = z_rim + (rim - hole_r)  # 45 deg from the rim to the hole's own width
         cut = loft([circle * hole_r + [0, 0, z_top], circle * hole_r + [0, 0, z_neck],
                     circle * (rim + 0.6) + [0, 0, z_rim - 0.6]])  # fmt: skip
         holes.append(MeshData(place(cut.verts, a, r), cut.faces))
 
     # the strip and the trough, along each run (or all round)
-    half_w = width / 2 + clr + 0.02  # the trough's half width: clear of the seat's girdle
     rim = wall + 0.1
     strip_half = half_w + rim
     stone_half = _chord_angle(length, float(radii.min())) / 2
@@ -302,8 +337,8 @@ def build_row(
     strips, troughs = [], []
     for first, last in arcs:
         if layout.closed:
-            thetas = np.linspace(0, 2 * math.pi, math.ceil(360 / STEP_DEG), endpoint=False)
-            t_thetas = thetas
+            thetas = (np.arange(LOOP_SECTIONS) + 0.3) * 2 * math.pi / LOOP_SECTIONS
+            t_thetas = thetas + math.pi / LOOP_SECTIONS  # half a step off the strip's
         else:
             # pavé: the end beads stand in the trough as every other bead does, except
             # beside the head (the trough must not cut into its plate)
@@ -312,16 +347,23 @@ def build_row(
             hi = past if head_half is None or abs(last) > abs(first) else clr
             if head_half is not None and acc.coverage == "full":
                 lo = hi = clr
-            thetas = _arc(
-                first - stone_half - (lo + rim) / r_ref, last + stone_half + (hi + rim) / r_ref
-            )
+            start = first - stone_half - (lo + rim) / r_ref
+            end = last + stone_half + (hi + rim) / r_ref
+            if head_half is not None:  # run on under the head's plate: no end face near it
+                start = 0.05 if abs(first) < abs(last) else start
+                end = -0.05 if abs(last) < abs(first) else end
+                if acc.coverage == "full":
+                    start, end = 0.05, 2 * math.pi - 0.05
+            thetas = _arc(start, end)
             t_thetas = _arc(first - stone_half - lo / r_ref, last + stone_half + hi / r_ref)
         sections = []
         for t in thetas:
             crest = float(top(t))
-            # the strip's square side is a casting wall tall; under it, it narrows to the band
-            flare = crest - (wall + 0.1)
-            foot = min(crest - STRIP_RISE - STRIP_SINK, flare - 0.4)
+            # the strip's side stands square past the trough's floor (a casting wall of rim
+            # all the way down), then narrows into the band, short of the finger
+            flare = min(crest - (wall + 0.1), crest - floor_below_top - 0.1)
+            foot = max(r_in + 0.3, min(crest - lift - STRIP_SINK, flare - 0.4))
+            flare = max(flare, foot + 0.1)
             band_half = (shank.width_mm + (shank.width_top - shank.width_mm)
                          * float(taper_weight(t))) / 2  # fmt: skip
             base_half = min(strip_half, max(0.3, band_half - 0.1))
