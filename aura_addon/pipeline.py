@@ -14,7 +14,7 @@ from typing import NamedTuple
 import bpy
 import numpy as np
 
-from .geometry import accents, checks, export, fuse, head, motif, scene, shank
+from .geometry import accents, checks, engraving, export, fuse, head, motif, scene, shank
 from .geometry.meshdata import MeshData, concat
 from .jewelry import process, sizes
 from .jewelry.bill import StoneLot, bill
@@ -46,6 +46,7 @@ class Parts(NamedTuple):
     cutters: list[MeshData]  # seats, light holes, troughs: taken out of the metal
     head: head.Head | None
     rows: list[accents.Row]  # accent stones along the band
+    engraved: list[engraving.Cut]  # text and the fineness stamp inside the band
 
     def later(self) -> list[tuple[str, list[MeshData]]]:
         """Boolean steps after union(metal) - cutters: the accents' beads or bars, then
@@ -96,7 +97,11 @@ def build_parts(spec: DesignSpec, motif_path=None) -> Parts:
         room = spec.shank.thickness_top - 0.5
         sink = min(MOTIF_SINK * float(np.ptp(shape.verts[:, 2])), room)
         parts += motif.placements(shape, crest, beside, sink)
-    return Parts(base, parts, cutters, hd, rows)
+    engraved = engraving.engravings(
+        spec, process.profile(spec.process.profile), METALS[spec.metal].fineness
+    )
+    cutters += [cut.cutter for cut in engraved]
+    return Parts(base, parts, cutters, hd, rows, engraved)
 
 
 def build(
@@ -147,6 +152,7 @@ def build(
         shank_thickness=min(spec.shank.thickness_mm, spec.shank.thickness_top),
         prong_diameter=hd.prong_diameter if hd else None,
     )
+    results += _engraving_checks(fused.mesh, built, spec)
     metal = METALS[spec.metal]
     report = {
         "name": label,
@@ -172,6 +178,18 @@ def build(
         "checks": [c.__dict__ for c in results],
         "passed": all(c.passed for c in results),
         "stones": bill([lot for _suffix, lot, _meshes in sets]),
+        "engraving": [
+            {
+                "text": c.text,
+                "height_mm": round(c.height_mm, 3),
+                "depth_mm": round(c.depth_mm, 3),
+                "length_mm": round(c.length_mm, 2),
+                "max_characters": c.max_characters,
+                "where": "inside the band, "
+                + ("stamp" if i and spec.engraving else "at the bottom"),
+            }
+            for i, c in enumerate(built.engraved)
+        ],  # fmt: skip
         "timings_s": {
             "parts": round(t_parts - t0, 4),
             "fuse": round(t_fuse - t_parts, 4),
@@ -180,6 +198,27 @@ def build(
     }
     report["gems"] = report["stones"]["items"]  # the older name of the same list
     return BuildResult(spec, metal_obj, stone_objs, report, stats.thin_faces)
+
+
+def _engraving_checks(mesh, built: Parts, spec: DesignSpec) -> list[checks.Check]:
+    """Each engraved text is there, as deep as made, and no deeper than a third of the band:
+    measured by rays from the finger's axis into the letters' floors."""
+    if not built.engraved:
+        return []
+    depths = engraving.measured_depths(
+        mesh, built.engraved, spec.shank, spec.size.inner_diameter_mm
+    )
+    third = min(spec.shank.thickness_mm, spec.shank.thickness_top) / 3
+    out = []
+    for cut, depth in zip(built.engraved, depths, strict=True):
+        ok = cut.depth_mm - 0.05 <= depth <= third + 0.05
+        out.append(
+            checks.Check(
+                f"engraving_depth {cut.text!r}", ok, round(depth, 3), round(cut.depth_mm, 3),
+                f"letters' depth measured by rays, mm; at most a third of the band ({third:.2f})",
+            )
+        )  # fmt: skip
+    return out
 
 
 def _place(existing, name, mesh, coll):

@@ -85,5 +85,6 @@ def ray_hits(mesh: trimesh.Trimesh, origin, direction) -> np.ndarray:
     q = np.cross(s, e1)
     v = (q @ d) * inv
     t = (q * e2).sum(1) * inv
-    hit = ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 0)
+    eps = 1e-9  # a ray through an edge or a corner counts (no slipping between triangles)
+    hit = ok & (u >= -eps) & (v >= -eps) & (u + v <= 1 + eps) & (t > 0)
     return np.sort(t[hit])

@@ -15,7 +15,7 @@ from mathutils.bvhtree import BVHTree
 
 from . import topology
 from .meshdata import signed_volume
-from .scene import mesh_arrays
+from .scene import DETAIL_INDEX, mesh_arrays
 
 MIN_WALL_MM = 0.6  # lost-wax casting minimum
 MIN_PRONG_MM = 0.8
@@ -42,6 +42,7 @@ class MeshStats:
     thin_faces: list[int] = field(default_factory=list)  # faces whose wall is under the minimum
     inner_diameter_mm: float | None = None
     bounds_mm: list[list[float]] = field(default_factory=list)
+    min_detail_mm: float | None = None  # thinnest wall of fine details (engraved letters)
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -97,10 +98,20 @@ def self_intersections(verts: np.ndarray, tris: np.ndarray) -> int:
     return sum(1 for a, b in pairs[apart] if _crossing(verts[tris[a]], verts[tris[b]]))
 
 
-def wall_thickness(bm, tree: BVHTree, threshold: float, samples: int = WALL_SAMPLES):
+def _in_detail(face) -> bool:
+    """A detail's own face, or one touching it: a letter's rim meets the surface round it
+    square, and a ray from a face at that rim grazes the letter's wall (no thin wall there)."""
+    if face.material_index == DETAIL_INDEX:
+        return True
+    return any(f.material_index == DETAIL_INDEX for v in face.verts for f in v.link_faces)
+
+
+def wall_thickness(bm, tree: BVHTree, threshold: float, samples: int = WALL_SAMPLES, detail=False):
     """Minimum wall over sampled faces: from each face centre, a ray inward along the normal
-    to the far side of the metal. Returns (min thickness, faces under the threshold)."""
-    faces = bm.faces
+    to the far side of the metal. Returns (min thickness, faces under the threshold).
+    Faces of fine details (scene.DETAIL_INDEX) are measured apart: `detail=True` measures
+    only them, else they are left out."""
+    faces = [f for f in bm.faces if _in_detail(f) == detail]
     step = max(1, len(faces) // samples)
     best = math.inf
     thin = []
@@ -150,6 +161,7 @@ def mesh_stats(mesh: bpy.types.Mesh, wall_threshold: float = MIN_WALL_MM) -> Mes
             min_wall_mm=min_wall,
             thin_faces=thin,
             inner_diameter_mm=inner_diameter(tree),
+            min_detail_mm=wall_thickness(bm, tree, 0.0, detail=True)[0],
             bounds_mm=[co.min(axis=0).round(4).tolist(), co.max(axis=0).round(4).tolist()],
         )
     finally:
