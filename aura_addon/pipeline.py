@@ -97,8 +97,9 @@ def build_parts(spec: DesignSpec, motif_path=None) -> Parts:
         room = spec.shank.thickness_top - 0.5
         sink = min(MOTIF_SINK * float(np.ptp(shape.verts[:, 2])), room)
         parts += motif.placements(shape, crest, beside, sink)
+    busy = [row.hole_arc() for row in rows]
     engraved = engraving.engravings(
-        spec, process.profile(spec.process.profile), METALS[spec.metal].fineness
+        spec, process.profile(spec.process.profile), METALS[spec.metal].fineness, busy
     )
     cutters += [cut.cutter for cut in engraved]
     return Parts(base, parts, cutters, hd, rows, engraved)

@@ -58,6 +58,14 @@ HOLE_SEGMENTS = 16
 class Row:
     """What an accent row adds to the ring, and where things are for the checks."""
 
+    def hole_arc(self) -> tuple[float, float]:
+        """The arc round the finger (radians, from < to) where its light holes open."""
+        if self.closed:
+            return (0.0, 2 * math.pi)
+        a = sorted(self.angles)
+        pad = 0.06  # a stone's half width and its countersink, as an angle
+        return (a[0] - pad, a[-1] + pad)
+
     stones: list[MeshData] = field(default_factory=list)  # one closed mesh per stone
     metal: list[MeshData] = field(default_factory=list)  # the setting strip
     cutters: list[MeshData] = field(default_factory=list)  # the trough over the row
@@ -71,6 +79,7 @@ class Row:
     gap_mm: float = 0.0  # between neighbouring girdles, as laid out
     floor_depth: float = 0.0  # trough floor below the seats' girdle band
     hole_diameter: float = 0.0
+    closed: bool = False  # all round the finger (eternity)
 
 
 def frame(theta: float) -> np.ndarray:
@@ -278,7 +287,7 @@ def build_row(
     if head_extent is not None:
         head_half = math.asin(min(0.95, (head_extent + HEAD_GAP) / r_ref))
     layout = _clear_of_shank(_layout(laid, length, r_ref, head_half))
-    row = Row(angles=layout.angles)
+    row = Row(angles=layout.angles, closed=layout.closed)
     row.lot = StoneLot(
         "accent", layout.where, acc.cut, acc.stone, length, width, cut.depth, len(layout.angles)
     )

@@ -29,7 +29,7 @@ from .shank import profile
 
 LETTER_HEIGHT = 1.75  # mm, RW Manufacturing / MJSA: legible after casting and polish
 STAMP_HEIGHT = 1.2  # mm: a fineness mark is smaller than a message
-EDGE_MARGIN = 0.3  # mm of band kept clear beside the letters
+EDGE_MARGIN = 0.65  # mm of band kept clear beside the letters: a casting wall (0.6) and a hair
 ENTRY = 0.3  # mm the cutter reaches into the finger's room
 GAP_MM = 2.0  # mm kept free between the text and the stamp beside it
 NUDGE = 0.0137  # mm
@@ -186,9 +186,12 @@ def engrave(
     return Cut(text, cutter, height, depth, centre, length, int(room / per_char), samples)
 
 
-def engravings(spec, process: ProcessProfile, fineness: str) -> list[Cut]:
-    """The spec's inside engraving, centred at the bottom, and the fineness stamp: at the
-    bottom alone, or just after the text. Outside engraving is not built yet: a clear error."""
+def engravings(spec, process: ProcessProfile, fineness: str, busy=()) -> list[Cut]:
+    """The spec's inside engraving, centred at the bottom, and the fineness stamp just
+    after it (alone, a little off the bottom, so the band's bottom stays whole for gauging).
+    `busy`: (from, to) angles of the inside taken by accents' light holes; text there is a
+    clear error, a stamp there is left off (the report says so). Outside engraving is not
+    built yet: a clear error."""
     r_in = spec.size.inner_diameter_mm / 2
     eng: Engraving | None = spec.engraving
     stamp = None
@@ -196,21 +199,36 @@ def engravings(spec, process: ProcessProfile, fineness: str) -> list[Cut]:
         height = min(STAMP_HEIGHT, spec.shank.width_mm - 2 * EDGE_MARGIN)
         stamp = engrave(fineness, spec.shank, spec.size.inner_diameter_mm, process,
                         height=height, field_name="stamp")  # fmt: skip
-    if eng is None:
-        return [stamp] if stamp else []
-    if eng.where != "inside":
-        raise SpecError("engraving.where", eng.where, "inside (outside is not built yet)")
-    # the text has the lower half of the inside, less the stamp and the gap beside it
-    room = math.pi * r_in - (stamp.length_mm + GAP_MM if stamp else 0.0)
-    text = engrave(eng.text.strip(), spec.shank, spec.size.inner_diameter_mm, process,
-                   font=eng.font, height=eng.height_mm, depth=eng.depth_mm, room_mm=room)  # fmt: skip
-    if stamp is None:
-        return [text]
-    # both centred together at the bottom: the text, a gap, then the stamp
-    total = text.length_mm + GAP_MM + stamp.length_mm
-    text = _turn(text, (total / 2 - text.length_mm / 2) / r_in)
-    stamp = _turn(stamp, -(total / 2 - stamp.length_mm / 2) / r_in)
-    return [text, stamp]
+    text = None
+    if eng is not None:
+        if eng.where != "inside":
+            raise SpecError("engraving.where", eng.where, "inside (outside is not built yet)")
+        # the text has the lower half of the inside, less the stamp and the gap beside it
+        room = math.pi * r_in - (stamp.length_mm + GAP_MM if stamp else 0.0)
+        text = engrave(eng.text.strip(), spec.shank, spec.size.inner_diameter_mm, process,
+                       font=eng.font, height=eng.height_mm, depth=eng.depth_mm, room_mm=room)  # fmt: skip
+        if _clashes(text, busy, r_in):
+            raise SpecError(
+                "engraving.text", eng.text, "no room inside: the accents' light holes run "
+                "where it would go; choose a smaller accent coverage"
+            )  # fmt: skip
+    if stamp is not None:
+        before = text.length_mm / 2 if text else 0.0
+        stamp = _turn(stamp, -(before + GAP_MM + stamp.length_mm / 2) / r_in)
+        if _clashes(stamp, busy, r_in):
+            stamp = None
+    return [c for c in (text, stamp) if c is not None]
+
+
+def _clashes(cut: Cut, busy, r_in: float) -> bool:
+    """Does the cut reach into a busy arc (with GAP_MM to spare)?"""
+    half = (cut.length_mm / 2 + GAP_MM) / r_in
+    lo, hi = cut.centre_angle - half, cut.centre_angle + half
+    for a, b in busy:
+        for k in (-1, 0, 1):  # angles wrap round the finger
+            if a + 2 * math.pi * k < hi and b + 2 * math.pi * k > lo:
+                return True
+    return False
 
 
 def _turn(cut: Cut, delta: float) -> Cut:
