@@ -29,7 +29,6 @@ from aura_addon.geometry import fuse, shank  # noqa: E402
 from aura_addon.geometry.meshdata import MeshData  # noqa: E402
 from aura_addon.jewelry.spec import DesignSpec  # noqa: E402
 
-
 ETERNITY = {"gem": None, "setting": {"type": "none"},
             "shank": {"profile": "flat", "width_mm": 3.0, "thickness_mm": 1.8},
             "accents": {"layout": "pave", "coverage": "full", "size_mm": 1.5}}  # fmt: skip

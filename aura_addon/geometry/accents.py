@@ -239,6 +239,7 @@ def build_row(
     inner_diameter: float,
     process: ProcessProfile,
     head_extent: float | None = None,
+    plan_only: bool = False,
 ) -> Row:
     """The accent row. `head_extent`: half the centre head's width across the ring (mm),
     or None for a band without a centre stone."""
@@ -291,6 +292,8 @@ def build_row(
     row.lot = StoneLot(
         "accent", layout.where, acc.cut, acc.stone, length, width, cut.depth, len(layout.angles)
     )
+    if plan_only:  # the count and the place, for a live preview: no meshes
+        return row
     angles = np.array(layout.angles)
     radii = top(angles) - below_top - g / 2
     row.girdle_radius = radii.tolist()
