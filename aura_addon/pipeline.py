@@ -19,7 +19,7 @@ from .geometry.meshdata import MeshData, concat
 from .jewelry import process, sizes
 from .jewelry.bill import StoneLot, bill
 from .jewelry.materials import METALS
-from .jewelry.spec import DesignSpec
+from .jewelry.spec import DesignSpec, SpecError
 
 MOTIF_SINK = 0.5  # of the motif's thickness set into the shank: its widest outline sits at the
 # crest, so the two meet square, never in a knife-thin wedge
@@ -70,6 +70,9 @@ class Parts(NamedTuple):
 
 def build_parts(spec: DesignSpec, motif_path=None) -> Parts:
     """Every part as mesh data: the shank, other metal parts, seat cutters, head, rows."""
+    for section in ("halo", "side_stones"):  # in the spec (v2), not built yet: never ignored
+        if getattr(spec, section) is not None:
+            raise SpecError(section, "set", "not built yet: leave it out (accents are built)")
     diameter = spec.size.inner_diameter_mm
     base = shank.shank_mesh(spec.shank, diameter)
     crest = shank.top_outer_radius(spec.shank, diameter)

@@ -135,3 +135,10 @@ def test_stated_count_and_limits(tmp_path):
         build_and_read({**ETERNITY, "accents": {"coverage": "full", "count": 200}}, tmp_path)
     with pytest.raises(SpecError, match=r"accents\.count.*even"):
         build_and_read({"accents": {"coverage": "half", "count": 7}}, tmp_path)
+
+
+def test_halo_and_side_stones_are_refused_not_ignored(tmp_path):
+    with pytest.raises(SpecError, match=r"halo.*not built yet"):
+        build_and_read({"halo": {"rows": 2}}, tmp_path)
+    with pytest.raises(SpecError, match=r"side_stones.*not built yet"):
+        build_and_read({"side_stones": {"ratio": 0.3}}, tmp_path)

@@ -148,6 +148,8 @@ def _layout(acc: Accents, length: float, radius: float, head_half: float | None)
     if head_half is None:
         reach = math.radians(COVERAGE_DEG[acc.coverage])
         cap = int((2 * reach - stone) / pitch) + 1
+        if acc.count is None and cap > 1:  # even: metal, not a light hole, at the very top
+            cap -= cap % 2
         n = _count(acc, cap, f"{acc.coverage} of the band")
         angles = [(k - (n - 1) / 2) * pitch for k in range(n)]
         return _Layout(angles, [(angles[0], angles[-1])], False, f"{acc.coverage}, over the top")

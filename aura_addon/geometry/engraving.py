@@ -195,7 +195,9 @@ def engravings(spec, process: ProcessProfile, fineness: str, busy=()) -> list[Cu
     r_in = spec.size.inner_diameter_mm / 2
     eng: Engraving | None = spec.engraving
     stamp = None
-    if spec.stamp and fineness:
+    band = min(spec.shank.thickness_mm, spec.shank.thickness_top)
+    # no room for a castable mark in a band under 1.5 mm (a third of it under 0.5 mm)
+    if spec.stamp and fineness and band / 3 >= process.min_engraving_depth_mm:
         height = min(STAMP_HEIGHT, spec.shank.width_mm - 2 * EDGE_MARGIN)
         stamp = engrave(fineness, spec.shank, spec.size.inner_diameter_mm, process,
                         height=height, field_name="stamp")  # fmt: skip
