@@ -64,6 +64,22 @@ def _font(path: str):
 
 
 def _text_mesh(text: str, font_path: str, height: float) -> MeshData:
+    """The letters' mesh (cached: a size run stamps the same mark on every ring)."""
+    if font_path and not Path(font_path).is_file():
+        raise SpecError("engraving.font", font_path, "a .ttf or .otf file that exists, or ''")
+    key = (text, font_path, Path(font_path).stat().st_mtime if font_path else 0.0, height)
+    if key not in _TEXT_CACHE:
+        if len(_TEXT_CACHE) > 64:
+            _TEXT_CACHE.clear()
+        _TEXT_CACHE[key] = _letters(text, font_path, height)
+    cached = _TEXT_CACHE[key]
+    return MeshData(cached.verts.copy(), cached.faces)
+
+
+_TEXT_CACHE: dict = {}
+
+
+def _letters(text: str, font_path: str, height: float) -> MeshData:
     """Closed letters, 1 unit high (em), extruded +-0.5, in the text's own plane (x along
     the line, y up, z through)."""
     curve = bpy.data.curves.new("aura_engraving", "FONT")
@@ -105,16 +121,16 @@ def _text_mesh(text: str, font_path: str, height: float) -> MeshData:
 
 def inner_offset(shank: Shank, y: np.ndarray) -> np.ndarray:
     """How far the inside stands off the nominal inner radius at y across the band (a comfort
-    band's inside domes toward its edges), at the bottom of the ring (no taper there)."""
+    band's inside domes toward its edges), at the bottom of the ring (no taper there): the
+    nearest crossing of the profile's outline at each y."""
     uv = np.array(profile(shank.profile, shank.width_mm, shank.thickness_mm))
-    out = np.zeros_like(y, dtype=float)
-    for k, v in enumerate(np.atleast_1d(y)):
-        crossings = []
-        for (u0, v0), (u1, v1) in zip(uv, np.roll(uv, -1, axis=0), strict=True):
-            if (v0 - v) * (v1 - v) <= 0 and v0 != v1:
-                crossings.append(u0 + (u1 - u0) * (v - v0) / (v1 - v0))
-        out[k] = min(crossings) if crossings else 0.0
-    return out
+    (u0, v0), (u1, v1) = uv.T, np.roll(uv, -1, axis=0).T
+    y = np.atleast_1d(np.asarray(y, dtype=float))[:, None]
+    span = np.where(v1 != v0, v1 - v0, 1.0)
+    f = (y - v0) / span
+    crosses = (v1 != v0) & (f >= 0) & (f <= 1)
+    u = np.where(crosses, u0 + (u1 - u0) * f, np.inf).min(axis=1)
+    return np.where(np.isfinite(u), u, 0.0)
 
 
 def engrave(
@@ -257,10 +273,12 @@ def measured_depths(mesh, cuts: list[Cut], shank: Shank, inner_diameter: float) 
     out = []
     for cut in cuts:
         found = []
-        for angle, y in cut.samples:
+        samples = cut.samples[:: max(1, len(cut.samples) // 200)]
+        offsets = inner_offset(shank, np.array([y for _a, y in samples]))
+        for (angle, y), off in zip(samples, offsets, strict=True):
             direction = Vector((math.sin(angle), 0.0, math.cos(angle)))
             hit = tree.ray_cast(Vector((0.0, y, 0.0)), direction)
             if hit[0] is not None:
-                found.append(hit[3] - r_in - float(inner_offset(shank, np.array([y]))[0]))
+                found.append(hit[3] - r_in - float(off))
         out.append(float(np.median(found)) if found else 0.0)
     return out
