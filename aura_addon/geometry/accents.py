@@ -154,12 +154,12 @@ def _layout(acc: Accents, length: float, radius: float, head_half: float | None)
         angles = [(k - (n - 1) / 2) * pitch for k in range(n)]
         return _Layout(angles, [(angles[0], angles[-1])], False, f"{acc.coverage}, over the top")
     first = head_half + stone / 2
-    if full:  # from one side of the head round the bottom to the other, evenly spread
+    if full:  # from one side of the head round the bottom to the other, at the row's own
+        # pitch, centred on the bottom (any spare room is left beside the head)
         span = 2 * math.pi - 2 * first
         cap = int(span / pitch) + 1
         n = _count(acc, cap - cap % 2 if acc.count is None else cap, "round the band from the head")
-        step = span / (n - 1) if n > 1 else 0.0
-        angles = [first + k * step for k in range(n)]
+        angles = [math.pi + (k - (n - 1) / 2) * pitch for k in range(n)]
         where = "round the band from the head (full eternity)"
         return _Layout(angles, [(angles[0], angles[-1])], False, where)
     last = math.radians(COVERAGE_DEG[acc.coverage]) - stone / 2
