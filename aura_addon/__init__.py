@@ -43,6 +43,8 @@ def classes() -> tuple:
         panels.VIEW3D_PT_aura_describe,
         panels.VIEW3D_PT_aura_ring,
         panels.VIEW3D_PT_aura_stone,
+        panels.VIEW3D_PT_aura_accents,
+        panels.VIEW3D_PT_aura_engraving,
         panels.VIEW3D_PT_aura_metal,
         panels.VIEW3D_PT_aura_motif,
         panels.VIEW3D_PT_aura_checks,

@@ -317,7 +317,12 @@ def print_single(outcome: prod.Outcome) -> None:
     print(f"metal:   {metal.get('label')}, {r.get('weight_g')} g ({r.get('volume_mm3')} mm3)")
     for gem in r.get("gems", []):
         dims = " x ".join(f"{d:g}" for d in gem["size_mm"])
-        print(f"stone:   {gem['carat']} ct {gem['cut']} {gem['stone']}, {dims} mm")
+        count = gem.get("count", 1)
+        each = f"{count} x " if count > 1 else ""
+        where = f", {gem['where']}" if gem.get("where") else ""
+        print(f"stone:   {each}{gem['carat']} ct {gem['cut']} {gem['stone']}, {dims} mm{where}")
+    if r.get("stones", {}).get("count", 0) > 1:
+        print(f"stones:  {r['stones']['count']} in all, {r['stones']['carat_total']} ct")
     print(f"checks:  {outcome.checks}")
     for check in r.get("checks", []):
         mark = "ok  " if check["passed"] else "FAIL"

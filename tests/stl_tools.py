@@ -68,3 +68,23 @@ def prusa_info(path) -> dict:
     info = dict(re.findall(r"^(\w+)\s*=\s*(.+?)\s*$", out, flags=re.M))
     assert info, f"prusa-slicer printed no info: {out[-500:]}"
     return info
+
+
+def ray_hits(mesh: trimesh.Trimesh, origin, direction) -> np.ndarray:
+    """Distances along a ray to every triangle it crosses (Moller-Trumbore, in numpy: no
+    spatial index package needed)."""
+    tri = mesh.triangles
+    o, d = np.asarray(origin, float), np.asarray(direction, float)
+    e1, e2 = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]
+    p = np.cross(d, e2)
+    det = (e1 * p).sum(1)
+    ok = np.abs(det) > 1e-12
+    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+    s = o - tri[:, 0]
+    u = (s * p).sum(1) * inv
+    q = np.cross(s, e1)
+    v = (q @ d) * inv
+    t = (q * e2).sum(1) * inv
+    eps = 1e-9  # a ray through an edge or a corner counts (no slipping between triangles)
+    hit = ok & (u >= -eps) & (v >= -eps) & (u + v <= 1 + eps) & (t > 0)
+    return np.sort(t[hit])

@@ -210,13 +210,52 @@ def test_a_fully_described_ring_gets_no_motif():
 def test_unavailable_features_are_reported_not_made_motifs():
     result = parse("0.75ct oval diamond, hidden halo, pave band, 14k yellow gold")
     assert result.spec.motif is None
-    assert result.understood["ignored"]["value"] == ["hidden halo", "pave"]
+    assert result.understood["ignored"]["value"] == ["hidden halo"]
+    assert result.spec.accents.layout == "pave"  # pavé is built now (accents)
 
 
 def test_stray_numbers_are_reported_not_made_motifs():
-    result = parse("comfort band with an infinity sign, 6mm, size 8")
+    result = parse("comfort ring with an infinity sign, 6, size 8")
     assert result.spec.motif.prompt == "infinity sign"
-    assert "6mm" in result.understood["ignored"]["value"]
+    assert "6" in result.understood["ignored"]["value"]
+
+
+def test_a_bare_width_on_a_band():
+    spec = parse("palladium wedding band, 4mm, flat profile").spec
+    assert spec.shank.width_mm == 4.0 and spec.shank.profile == "flat" and spec.gem is None
+    assert parse("comfort band with an infinity sign, 6mm, size 8").spec.shank.width_mm == 6.0
+
+
+@pytest.mark.parametrize(
+    "text, layout, coverage, stone, size",
+    [
+        ("pavé band in platinum", "pave", "half", "diamond", 1.5),
+        ("1 ct oval with micro pavé shoulders", "pave", "shoulders", "diamond", 1.1),
+        ("full eternity band, 1.5mm diamonds", "pave", "full", "diamond", 1.5),
+        ("ruby eternity band", "pave", "full", "ruby", 1.5),
+        ("channel-set band in 18k white gold", "channel", "half", "diamond", 1.5),
+        ("solitaire with sapphire pavé", "pave", "shoulders", "sapphire", 1.5),
+        ("bar-set half eternity band, 2mm accents", "bar", "half", "diamond", 2.0),
+    ],
+)
+def test_accent_words(text, layout, coverage, stone, size):
+    a = parse(text).spec.accents
+    assert (a.layout, a.coverage, a.stone, a.size_mm) == (layout, coverage, stone, size)
+
+
+def test_engraving_and_stamp_words():
+    spec = parse("1ct round solitaire, engraved 'Always' inside, no stamp").spec
+    assert spec.engraving.text == "Always" and spec.engraving.where == "inside"
+    assert spec.stamp is False and spec.gem.carat == 1.0
+    assert parse("gold band").spec.stamp is True
+    spec = parse('engrave "Forever Yours" inside the band, rose gold').spec
+    assert spec.engraving.text == "Forever Yours" and spec.motif is None
+
+
+def test_halo_and_three_stone_are_reported_not_built():
+    result = parse("double halo, three-stone with pear sides, 1ct oval")
+    assert result.understood["ignored"]["value"] == ["double halo", "three-stone", "sides"]
+    assert result.spec.motif is None and result.spec.gem.cut == "oval"
 
 
 def test_negated_words_set_nothing():

@@ -193,8 +193,13 @@ def test_panels_draw_every_branch(settings):
             "passed": False,
             "weight_g": 3.21,
             "volume_mm3": 206.7,
+            "stones": {"items": [{"count": 12, "carat": 0.013, "cut": "round",
+                                  "stone": "diamond", "where": "both shoulders"}],
+                       "count": 12, "carat_total": 0.156},
         }
-    )
+    )  # fmt: skip
+    settings.has_accents = settings.has_engraving = True
+    settings.engraving_text = "Always"
     log = draw_all()
     props = {args[1] for name, args, _ in log if name == "prop"}
     assert {"shank_top_width", "shank_top_thickness", "gem_length", "gem_width"} <= props
@@ -204,6 +209,9 @@ def test_panels_draw_every_branch(settings):
     assert any("Weight 3.21 g" in t for t in texts)
     assert any(t == "min wall" for t in texts) and any("0.41 / 0.6" in t for t in texts)
     assert any(t.endswith("ct") for t in texts)  # the weight of a stone given in mm
+    assert {"accents_layout", "accents_count", "engraving_text", "stamp"} <= props
+    assert any(t.startswith("about ") and t.endswith(" ct") for t in texts)  # live accents
+    assert "12 stones, 0.16 ct in all" in texts  # the last build's bill
 
 
 def test_motif_panel_shows_concept_thumbnails(settings, tmp_path):
@@ -311,6 +319,19 @@ SPECS = [
         "motif": {"prompt": "a vine", "backend": "shap-e", "seed": 7, "size_mm": 9.0},
         "name": "Vine",
     },
+    {
+        "accents": {
+            "layout": "channel",
+            "coverage": "half",
+            "stone": "sapphire",
+            "cut": "princess",
+            "size_mm": 2.0,
+            "gap_mm": 0.1,
+            "count": 10,
+        },
+        "engraving": {"text": "Always", "font": ""},
+        "stamp": False,
+    },  # fmt: skip
 ]
 
 
@@ -330,6 +351,24 @@ def test_spec_round_trips_through_the_fields(settings, data):
         assert (back.gem.cut, back.gem.stone) == (spec.gem.cut, spec.gem.stone)
         assert back.gem.carat_weight() == pytest.approx(spec.gem.carat_weight(), rel=1e-3)
     assert back.motif == spec.motif
+    assert back.accents == spec.accents and back.engraving == spec.engraving
+    assert back.stamp == spec.stamp
+
+
+def test_live_stone_count_and_bill(settings):
+    properties.apply_spec(settings, DesignSpec.from_dict(
+        {"gem": None, "setting": {"type": "none"}, "shank": {"width_mm": 3.0},
+         "accents": {"coverage": "full", "size_mm": 1.5}}))  # fmt: skip
+    summary = properties.stones_summary(settings)  # "about N x 0.013 ct = 0.5 ct"
+    count = int(summary.split()[1])
+    assert 36 <= count <= 44 and summary.endswith(" ct")
+    settings.accents_count = 500
+    assert "accents.count" in properties.stones_summary(settings)
+    report = {"stones": {"items": [{"count": 2, "carat": 0.01, "cut": "round", "stone": "ruby",
+                                    "where": "both shoulders"}],
+                         "count": 2, "carat_total": 0.02}}  # fmt: skip
+    assert properties.bill_lines(report) == [
+        "2 x 0.010 ct round ruby: both shoulders", "2 stones, 0.02 ct in all"]  # fmt: skip
 
 
 def test_switching_size_system_keeps_the_finger(settings):

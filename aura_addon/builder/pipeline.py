@@ -9,13 +9,16 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import bpy
 
-from ..geometry import export, fuse, head, motif, scene, shank
-from ..geometry.meshdata import MeshData
+from ..geometry import accents, engraving, export, fuse, head, motif, scene, shank
+from ..geometry.meshdata import MeshData, concat
 from ..jewelry import process
-from ..jewelry.spec import DesignSpec
+from ..jewelry.bill import StoneLot
+from ..jewelry.materials import METALS
+from ..jewelry.spec import DesignSpec, SpecError
 from .report import measure, parts_of
 
 MOTIF_FLOOR = 0.5  # mm of band kept between a motif's back and the finger
@@ -41,27 +44,78 @@ def prepared_motif(spec: DesignSpec, motif_path) -> motif.PreparedMotif:
     return motif.prepared(motif_path, spec.motif.size_mm, min_wall)
 
 
-def build_parts(spec: DesignSpec, motif_path=None):
-    """Every part as mesh data: (shank, other metal parts, seat cutters, head or None)."""
+class RingParts(NamedTuple):
+    """Every part of a ring as mesh data, before fusing."""
+
+    base: MeshData  # the shank
+    metal: list[MeshData]  # other metal parts, united with the shank
+    cutters: list[MeshData]  # seats, light holes, troughs: taken out of the metal
+    head: head.Head | None
+    rows: list[accents.Row]  # accent stones along the band
+    engraved: list[engraving.Cut]  # text and the fineness stamp inside the band
+    labels: list[int]  # fuse.PART_* of each of `metal`, so checks can say where
+
+    def later(self) -> list[tuple[str, list[MeshData]]]:
+        """Boolean steps after union(metal) - cutters: the accents' beads or bars, then
+        their seats and light holes (which notch the beads)."""
+        holders = [m for row in self.rows for m in row.holders]
+        seats = [m for row in self.rows for m in row.seats]
+        return [("UNION", holders), ("DIFFERENCE", seats)]
+
+    def stone_sets(self, spec: DesignSpec) -> list[tuple[str, StoneLot, list[MeshData]]]:
+        """(object name suffix, lot, one mesh per stone) for every stone of the design."""
+        sets = []
+        if self.head is not None:
+            hd, g = self.head, spec.gem
+            lot = StoneLot("centre", "centre head", g.cut, g.stone, hd.length, hd.width,
+                           hd.depth, 1)  # fmt: skip
+            sets.append(("stone", lot, [hd.stone]))
+        for i, row in enumerate(self.rows):
+            sets.append((f"accents {i + 1}" if i else "accents", row.lot, row.stones))
+        return sets
+
+
+def build_parts(spec: DesignSpec, motif_path=None) -> RingParts:
+    """Every part as mesh data: the shank, other metal parts, seat cutters, head, rows."""
+    for section in ("halo", "side_stones"):  # in the spec (v2), not built yet: never ignored
+        if getattr(spec, section) is not None:
+            raise SpecError(section, "set", "not built yet: leave it out (accents are built)")
     diameter = spec.size.inner_diameter_mm
     base = shank.shank_mesh(spec.shank, diameter)
     crest = shank.top_outer_radius(spec.shank, diameter)
     parts: list[MeshData] = []
+    labels: list[int] = []
     cutters: list[MeshData] = []
     hd = None
+    beside = None
     if spec.gem is not None:
         hd = head.build_head(spec.gem, spec.setting, crest)
         parts += hd.metal
+        labels += [fuse.PART_HEAD] * len(hd.metal)
         cutters += hd.cutters
+        # the head's half width across the ring
+        beside = max(float(abs(p.verts[:, 0]).max()) for p in hd.metal)
+    rows = []
+    if spec.accents is not None:
+        profile = process.profile(spec.process.profile)
+        row = accents.build_row(spec.accents, spec.shank, diameter, profile, beside)
+        rows.append(row)
+        parts += row.metal
+        labels += [fuse.PART_HEAD] * len(row.metal)  # setting metal, not the band's section
+        cutters += row.cutters
     if motif_path is not None and spec.motif is not None:
         ready = prepared_motif(spec, motif_path)
-        beside = None
-        if hd is not None:  # the head's half width across the ring
-            beside = max(float(abs(p.verts[:, 0]).max()) for p in hd.metal)
         # the back where the band's sides stop being upright, never into the finger's room
         seat = diameter / 2 + max(shank.upright_top(spec.shank) - MOTIF_BACK_MARGIN, MOTIF_FLOOR)
-        parts += motif.placements(ready.shape, crest, seat, beside)
-    return base, parts, cutters, hd
+        motifs = motif.placements(ready.shape, crest, seat, beside)
+        parts += motifs
+        labels += [fuse.PART_MOTIF] * len(motifs)
+    busy = [row.hole_arc() for row in rows]
+    engraved = engraving.engravings(
+        spec, process.profile(spec.process.profile), METALS[spec.metal].fineness, busy
+    )
+    cutters += [cut.cutter for cut in engraved]
+    return RingParts(base, parts, cutters, hd, rows, engraved, labels)
 
 
 def build(
@@ -79,20 +133,21 @@ def build(
     spec.validate()
     coll = collection or scene.aura_collection()
     label = name or spec.name or "Aura ring"
-    base, parts, cutters, hd = build_parts(spec, motif_path)
-    head_count = len(hd.metal) if hd is not None else 0
-    labels = [fuse.PART_HEAD] * head_count + [fuse.PART_MOTIF] * (len(parts) - head_count)
+    built = build_parts(spec, motif_path)
     t_parts = time.perf_counter()
-    fused = fuse.fuse(base, parts, cutters, name=f"{label} metal", solver=solver, labels=labels)
+    fused = fuse.fuse(built.base, built.metal, built.cutters, name=f"{label} metal",
+                      solver=solver, labels=built.labels, later=built.later())  # fmt: skip
     t_fuse = time.perf_counter()
 
     metal_obj = _place(replace.metal if replace else None, f"{label} metal", fused.mesh, coll)
     stone_objs = []
-    if hd is not None:
-        old = replace.stones[0] if replace and replace.stones else None
-        stone_objs.append(
-            _place(old, f"{label} stone", scene.new_mesh(f"{label} stone", hd.stone), coll)
-        )
+    sets = built.stone_sets(spec)
+    for i, (suffix, lot, meshes) in enumerate(sets):
+        old = replace.stones[i] if replace and i < len(replace.stones) else None
+        mesh = scene.new_mesh(f"{label} {suffix}", concat(meshes))
+        obj = _place(old, f"{label} {suffix}", mesh, coll)
+        obj[scene.STONE_PROP] = lot.stone
+        stone_objs.append(obj)
     if replace:
         for extra in replace.stones[len(stone_objs) :]:
             scene.remove_object(extra)
@@ -101,7 +156,7 @@ def build(
         obj[scene.SPEC_PROP] = spec_json
         obj[scene.ROLE_PROP] = role
 
-    report, failing = measure(fused.mesh, spec, parts_of(spec, hd), name=label)
+    report, failing = measure(fused.mesh, spec, parts_of(spec, built), name=label)
     report["solver"] = fused.solver
     report["motif_preparation"] = (
         prepared_motif(spec, motif_path).preparation.as_dict()
@@ -131,9 +186,9 @@ def recheck(result: BuildResult) -> BuildResult:
     measured figure and check is fresh; what only the build knew (solver, timings, files,
     production notes) is kept."""
     spec = result.spec
-    hd = build_parts(spec)[3]  # the head again, for the bill of stones and the prong wire
+    built = build_parts(spec)  # again, for the bill of stones and where the letters are
     name = result.report.get("name") or spec.name or result.metal.name
-    fresh, thin = measure(result.metal.data, spec, parts_of(spec, hd), name=name)
+    fresh, thin = measure(result.metal.data, spec, parts_of(spec, built), name=name)
     result.report = {**result.report, **fresh}
     result.report.setdefault("timings_s", {})
     result.thin_faces = thin

@@ -18,32 +18,47 @@ from dataclasses import dataclass, field
 
 from ..geometry import checks
 from ..jewelry import process, sizes
+from ..jewelry.bill import StoneLot, bill
 from ..jewelry.materials import METALS
 from ..jewelry.spec import DesignSpec
 
 
 @dataclass
 class Parts:
-    """What the build made besides the metal mesh, for the report."""
+    """What the build made besides the metal mesh, for the report: its stones (the bill) and
+    its engraved texts (where the letters are, so their depth is measured on the mesh)."""
 
-    gems: list[dict] = field(default_factory=list)  # the bill of stones
+    lots: list[StoneLot] = field(default_factory=list)
+    engraved: list = field(default_factory=list)  # geometry.engraving.Cut
 
 
-def parts_of(spec: DesignSpec, hd) -> Parts:
-    """The report's view of the parts: the head `hd` (geometry.head.Head) or None."""
-    if spec.gem is None or hd is None:
-        return Parts()
-    g = spec.gem
-    dims = [round(hd.length, 3)] if g.cut == "round" else [round(hd.length, 3), round(hd.width, 3)]
-    stone = {
-        "cut": g.cut,
-        "stone": g.stone,
-        "size_mm": dims,
-        "depth_mm": round(hd.depth, 3),
-        "carat": round(g.carat_weight(), 3),
-        "count": 1,
-    }
-    return Parts(gems=[stone])
+def parts_of(spec: DesignSpec, built) -> Parts:
+    """The report's view of a build's parts (pipeline.RingParts)."""
+    return Parts(
+        lots=[lot for _suffix, lot, _meshes in built.stone_sets(spec)],
+        engraved=list(built.engraved),
+    )
+
+
+def engraving_checks(mesh, spec: DesignSpec, engraved: list) -> list[checks.Check]:
+    """Each engraved text is there, as deep as made, and no deeper than a third of the band:
+    measured by rays from the finger's axis into the letters' floors."""
+    if not engraved:
+        return []
+    from ..geometry import engraving
+
+    depths = engraving.measured_depths(mesh, engraved, spec.shank, spec.size.inner_diameter_mm)
+    third = min(spec.shank.thickness_mm, spec.shank.thickness_top) / 3
+    out = []
+    for cut, depth in zip(engraved, depths, strict=True):
+        ok = cut.depth_mm - 0.05 <= depth <= third + 0.05
+        out.append(
+            checks.Check(
+                f"engraving_depth {cut.text!r}", ok, round(depth, 3), round(cut.depth_mm, 3),
+                f"letters' depth measured by rays, mm; at most a third of the band ({third:.2f})",
+            )
+        )  # fmt: skip
+    return out
 
 
 def judge(mesh, spec: DesignSpec) -> checks.Measured:
@@ -62,6 +77,7 @@ def measure(mesh, spec: DesignSpec, parts: Parts, *, name: str) -> tuple[dict, l
     against the spec's process profile (geometry.checks.casting_checks)."""
     design = spec.size.inner_diameter_mm
     measured = judge(mesh, spec)
+    found = measured.checks + engraving_checks(mesh, spec, parts.engraved)
     stats = measured.stats
     diameter = stats.inner_diameter_mm
     metal = METALS[spec.metal]
@@ -84,10 +100,23 @@ def measure(mesh, spec: DesignSpec, parts: Parts, *, name: str) -> tuple[dict, l
         "bounds_mm": stats.bounds_mm,
         "triangles": stats.triangles,
         **measured.figures,
-        "checks": [c.__dict__ for c in measured.checks],
-        "passed": measured.passed,
-        "gems": parts.gems,
+        "checks": [c.__dict__ for c in found],
+        "passed": all(c.passed for c in found),
+        "stones": bill(parts.lots),
+        "engraving": [
+            {
+                "text": c.text,
+                "height_mm": round(c.height_mm, 3),
+                "depth_mm": round(c.depth_mm, 3),
+                "length_mm": round(c.length_mm, 2),
+                "max_characters": c.max_characters,
+                "where": "inside the band, "
+                + ("stamp" if i and spec.engraving else "at the bottom"),
+            }
+            for i, c in enumerate(parts.engraved)
+        ],
     }
+    report["gems"] = report["stones"]["items"]  # the older name of the same list
     return report, measured.failing_faces
 
 

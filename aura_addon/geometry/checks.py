@@ -18,7 +18,7 @@ from mathutils.bvhtree import BVHTree
 from ..jewelry.process import ProcessProfile
 from . import band, fuse, thickness, topology
 from .meshdata import signed_volume
-from .scene import mesh_arrays
+from .scene import DETAIL_INDEX, mesh_arrays
 
 WALL_SAMPLES = 2500  # surface points measured for walls and gaps
 CLUSTER_MM = 1.0  # failing points closer than this are one place to fix
@@ -122,6 +122,7 @@ class Surface:
     sound: np.ndarray  # triangles measured from (thickness.triangle_frames)
     polygon: np.ndarray  # triangle -> polygon index of the Blender mesh
     part: np.ndarray  # triangle -> fuse.PART_*
+    detail: np.ndarray  # triangle of a fine detail (engraved letters) or touching one
 
     @classmethod
     def of(cls, mesh: bpy.types.Mesh) -> Surface:
@@ -131,7 +132,31 @@ class Surface:
         centres, normals, sound = thickness.triangle_frames(verts, tris)
         tree = BVHTree.FromPolygons(verts.tolist(), tris.tolist(), all_triangles=True)
         parts = fuse.face_parts(mesh)[polygon] if len(tris) else np.zeros(0, dtype=np.int32)
-        return cls(verts, tris, tree, centres, normals, sound, polygon, parts)
+        return cls(
+            verts,
+            tris,
+            tree,
+            centres,
+            normals,
+            sound,
+            polygon,
+            parts,
+            _details(mesh, tris, polygon),
+        )
+
+
+def _details(mesh: bpy.types.Mesh, tris: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Triangles of engraved details (scene.DETAIL_INDEX, which the boolean carries) and those
+    touching them: a letter's rim meets the surface square, and walls and gaps measured there
+    would be the letter's own; the engraving has its own depth check."""
+    index = np.zeros(len(mesh.polygons), dtype=np.int32)
+    mesh.polygons.foreach_get("material_index", index)
+    own = index[polygon] == DETAIL_INDEX if len(tris) else np.zeros(0, dtype=bool)
+    if not own.any():
+        return own
+    near = np.zeros(int(tris.max()) + 1, dtype=bool)
+    near[tris[own].ravel()] = True
+    return near[tris].any(axis=1)
 
 
 def mesh_stats(mesh: bpy.types.Mesh, surface: Surface | None = None) -> MeshStats:
@@ -176,7 +201,7 @@ def casting_checks(
     comes from the mesh; every threshold from the profile (listed in `figures`)."""
     s = Surface.of(mesh)
     stats = mesh_stats(mesh, s)
-    picked = thickness.sample_triangles(np.nonzero(s.sound)[0], samples)
+    picked = thickness.sample_triangles(np.nonzero(s.sound & ~s.detail)[0], samples)
     gap_min = profile.gap_for(metal_name)
     walls = thickness.measure(s.tree, s.centres, s.normals, profile.min_wall_mm, -1.0, picked)
     gaps = thickness.measure(s.tree, s.centres, s.normals, gap_min, +1.0, picked)

@@ -58,13 +58,16 @@ def fuse(
     name: str = "metal",
     solver: str | None = None,
     labels: list[int] | None = None,
+    later: list[tuple[str, list[MeshData]]] = (),
 ) -> FuseResult:
     """union(base, *parts) - cutters, as a new mesh datablock (scratch objects removed).
-    The base is labelled band, each part by `labels` (head by default), cutters seat."""
+    The base is labelled band, each part by `labels` (head by default), cutters seat.
+    `later`: further ("UNION" | "DIFFERENCE", meshes) steps, in order, on that result (the
+    beads of pavé go on after the trough between the stones is cut, and their seats after)."""
     attempts = []
     labels = labels or [PART_HEAD] * len(parts)
     for candidate in [solver] if solver else solvers():
-        mesh, seconds = _fuse_with(base, parts, cutters, name, candidate, labels)
+        mesh, seconds = _fuse_with(base, parts, cutters, name, candidate, labels, later)
         if candidate == "EXACT":  # MANIFOLD's output has no such edges: no cost on the fast path
             _weld(mesh)
         attempts.append(candidate)
@@ -101,11 +104,15 @@ def face_parts(mesh: bpy.types.Mesh) -> np.ndarray:
     return out
 
 
-def _fuse_with(base, parts, cutters, name, solver, labels) -> tuple[bpy.types.Mesh, float]:
+def _fuse_with(
+    base, parts, cutters, name, solver, labels, later=()
+) -> tuple[bpy.types.Mesh, float]:
     scratch = []
     unions = bpy.data.collections.new("aura_scratch_union")
     cuts = bpy.data.collections.new("aura_scratch_cut")
     holder = bpy.data.collections.new("aura_scratch")
+    steps = [(op, meshes, bpy.data.collections.new(f"aura_scratch_{k}"))
+             for k, (op, meshes) in enumerate(later) if meshes]  # fmt: skip
     try:
         target = new_object(f"{name}_fuse", base)
         label_faces(target.data, PART_BAND)
@@ -126,6 +133,13 @@ def _fuse_with(base, parts, cutters, name, solver, labels) -> tuple[bpy.types.Me
             _boolean(target, "UNION", unions, solver)
         if cutters:
             _boolean(target, "DIFFERENCE", cuts, solver)
+        for k, (op, meshes, coll) in enumerate(steps):
+            for i, mesh in enumerate(meshes):
+                scratch.append(new_object(f"step{k}_{i}", mesh, coll))
+                label_faces(scratch[-1].data, PART_HEAD if op == "UNION" else PART_SEAT)
+            holder.children.link(coll)
+            coll.hide_render = True
+            _boolean(target, op, coll, solver)
         t0 = time.perf_counter()
         depsgraph = bpy.context.evaluated_depsgraph_get()
         depsgraph.update()
@@ -137,5 +151,5 @@ def _fuse_with(base, parts, cutters, name, solver, labels) -> tuple[bpy.types.Me
     finally:
         for obj in scratch:
             remove_object(obj)
-        for coll in (holder, unions, cuts):
+        for coll in (holder, unions, cuts, *(c for _op, _m, c in steps)):
             bpy.data.collections.remove(coll)

@@ -24,9 +24,11 @@ def signed_volume(verts: np.ndarray, tris: np.ndarray) -> float:
 class MeshData:
     verts: np.ndarray  # (n, 3) float, millimetres
     faces: list[tuple[int, ...]]
+    detail: bool = False  # a fine detail's faces (engraved letters): the wall check measures
+    # them against the detail minimum, the rest of the metal against the wall minimum
 
     def translated(self, offset) -> MeshData:
-        return MeshData(self.verts + np.asarray(offset, dtype=float), self.faces)
+        return MeshData(self.verts + np.asarray(offset, dtype=float), self.faces, self.detail)
 
     def triangles(self) -> np.ndarray:
         """(m, 3) vertex indices: every polygon split into a fan from its first corner."""
@@ -46,7 +48,7 @@ class MeshData:
     def outward(self) -> MeshData:
         """Flip every face if the surface faces inward (negative signed volume)."""
         if self.volume() < 0:
-            return MeshData(self.verts, [tuple(reversed(f)) for f in self.faces])
+            return MeshData(self.verts, [tuple(reversed(f)) for f in self.faces], self.detail)
         return self
 
 

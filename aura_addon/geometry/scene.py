@@ -10,6 +10,8 @@ from .meshdata import MeshData
 COLLECTION = "Aura"
 SPEC_PROP = "aura_spec"  # JSON design spec carried by every object Aura makes
 ROLE_PROP = "aura_role"  # "metal" | "stone"
+STONE_PROP = "aura_stone"  # a stone object's material name (diamond, sapphire...)
+DETAIL_INDEX = 1  # material index of a fine detail's faces; booleans carry it into the metal
 
 
 def setup_units(scene=None) -> None:
@@ -45,6 +47,8 @@ def new_mesh(name: str, data: MeshData) -> bpy.types.Mesh:
     mesh.polygons.add(len(sizes))
     mesh.polygons.foreach_set("loop_start", starts)
     mesh.polygons.foreach_set("loop_total", sizes)
+    if getattr(data, "detail", False):
+        mesh.polygons.foreach_set("material_index", np.full(len(sizes), DETAIL_INDEX, np.int32))
     mesh.update(calc_edges=True)
     mesh.validate(clean_customdata=False)
     return mesh

@@ -142,10 +142,24 @@ _SHRINKAGE = (
 )
 
 _UNAVAILABLE = (
-    r"hidden\s+halo|halo|micro[\s-]?pav[eé]|pav[eé](?:[\s-]set)?|channel[\s-]set|"
-    r"three[\s-]stone|trilogy|eternity|side[\s-]stones?|accent[\s-]stones?|milgrain|"
+    r"hidden\s+halo|double\s+halo|halo|"
+    r"three[\s-]stone(?:\s+with\s+(?:[a-z]+\s+)?sides?(?:[\s-]stones?)?)?|trilogy|"
+    r"(?:[a-z]+\s+)?side[\s-]stones?|sides|milgrain|"
     r"cathedral|split[\s-]shank|cluster"
 )
+# Accent rows along the band (spec v2 `accents`)
+_LAYOUT_WORDS = {
+    "pave": r"(?:micro[\s-]?)?pav[eé](?:[\s-]set(?:ting)?)?",
+    "channel": r"channel(?:[\s-]set(?:ting)?)?",
+    "bar": r"bar[\s-]set(?:ting)?",
+}
+_COVERAGE_WORDS = {  # the narrower phrases first: "half eternity" is not a full one
+    "three-quarter": r"three[\s-]quarters?[\s-]eternity|three[\s-]quarters?\s+(?:of\s+the\s+)?(?:band|way)",
+    "half": r"half[\s-]eternity|half[\s-]way",
+    "full": r"(?:full[\s-])?eternity",
+    "shoulders": r"(?:on\s+the\s+)?shoulders?",
+}
+MICRO_PAVE_MM = 1.1  # micro-pavé: stones under 1.5 mm (DESIGN.md, pavé / accents)
 
 _FILLER = set(
     """a an the with and in on of set ring rings band bands shank stone stones gem gems gemstone
@@ -260,12 +274,15 @@ class _Reader:
 
     def run(self) -> None:
         self._negations()
+        self._personal()  # quoted text first: its words are the client's, not a design
+        self._accents()
         self._process()  # before the metals: "printed in metal" names no alloy
         self._metal()
         self._size()
         self._shank_dimensions()
         self._gem_dimensions()
         self._motif_size()
+        self._band_width()
         self._carat()
         self._profile()  # before the cuts: "half round" is a profile, not a round stone
         self._stone_and_cut()
@@ -424,6 +441,57 @@ class _Reader:
         for pattern in thickness:
             for m in t.take(pattern):
                 self.add("shank.thickness_mm", m, _tidy(float(m["v"].replace(",", "."))))
+
+    def _band_width(self) -> None:
+        """On a band, a bare "4mm" is its width (no stone to measure)."""
+        if not self.band:
+            return
+        pattern = rf"(?<![\w.])(?P<v>{_NUM})\s*mm\b(?!\s*(?:x|by|×|thick|deep|high|tall))"
+        for m in self.text.take(pattern):
+            self.add("shank.width_mm", m, _tidy(float(m["v"].replace(",", "."))))
+
+    # Personal touches and accents -------------------------------------------------------
+    def _personal(self) -> None:
+        t = self.text
+        quote = r"[\"'“‘](?P<q>[^\"'”’\x00]{1,80})[\"'”’]"
+        said = [
+            rf"\b(?:engrav(?:e|ed|ing)|inscri(?:be|bed|ption))\s*(?:with\s+|:\s*|=\s*)?{quote}"
+            r"(?:\s+(?:on\s+the\s+)?inside(?:\s+the\s+band)?)?",
+        ]
+        for pattern in said:
+            for m in t.take(pattern):
+                self.add("engraving.text", m, t.original[m.start("q") : m.end("q")].strip())
+        no_stamp = r"\b(?:no|without(?:\s+an?|\s+the)?)\s+(?:fineness\s+|karat\s+|quality\s+)?(?:stamp|hallmark|mark)s?\b"
+        for m in t.take(no_stamp):
+            self.add("stamp", m, False)
+
+    def _accents(self) -> None:
+        t = self.text
+        row = "|".join([*_LAYOUT_WORDS.values(), r"accents?(?:[\s-]stones?)?", r"melee"])
+        eternity = re.search(r"eternity", t.work) is not None
+        if eternity:  # an eternity band's stones are its accents
+            row += f"|{_ALL_STONE_WORDS}|stones?"
+        row += "|" + "|".join(_COVERAGE_WORDS.values())
+        for m in t.take(rf"(?<![\w.])(?P<v>{_NUM})\s*mm\s+(?={row})"):
+            self.add("accents.size_mm", m, _tidy(float(m["v"].replace(",", "."))))
+        for stone, pattern in _STONE_WORDS.items():
+            for m in t.take(rf"\b(?:{pattern})(?=[\s\x00-]+(?:{row}))"):
+                self.add("accents.stone", m, stone)
+        for m in t.take(r"\bmicro[\s-]?pav[eé](?:[\s-]set(?:ting)?)?\b"):
+            self.add("accents.layout", m, "pave")
+            self.add("accents.size_mm", m, MICRO_PAVE_MM, "micro pavé: 1.1 mm stones")
+        for layout, pattern in _LAYOUT_WORDS.items():
+            for m in t.take(rf"\b(?:{pattern})(?![a-z])"):
+                self.add("accents.layout", m, layout)
+        for coverage, pattern in _COVERAGE_WORDS.items():
+            for m in t.take(rf"\b(?:{pattern})\b"):
+                self.add("accents.coverage", m, coverage)
+        for m in t.take(r"\baccents?(?:[\s-]stones?)?\b|\bmelee\b"):
+            self.add("accents", m, True)  # a row of them; the layout from other words
+        if eternity:
+            for stone, pattern in _STONE_WORDS.items():
+                for m in t.take(rf"\b(?:{pattern})s?\b"):
+                    self.add("accents.stone", m, stone)
 
     def _motif_size(self) -> None:
         t = self.text
@@ -622,6 +690,7 @@ class _Builder:
         self._size_and_metal()
         self._shank()
         self._gem_and_setting()
+        self._accents_and_engraving()
         self._motif()
         self._process()
         try:
@@ -755,6 +824,30 @@ class _Builder:
                 "note": "a classic solitaire: 4 prongs",
             }
 
+    def _accents_and_engraving(self) -> None:
+        r = self.r
+        keys = ("accents.layout", "accents.coverage", "accents.size_mm", "accents.stone")
+        found = {k: r.get(k) for k in keys}
+        if any(found.values()) or r.get("accents"):
+            accents = dict(self.d.get("accents") or {})
+            if not accents:
+                # alone on a band, a row across its top half; beside a stone, on its shoulders
+                accents["coverage"] = "half" if self.d["gem"] is None else "shoulders"
+                self.infer("accents.coverage", "the usual place for accents on this ring")
+            for key, f in found.items():
+                if f:
+                    accents[key.split(".")[1]] = f.value
+                    self.set_from(key, f)
+            self.d["accents"] = accents
+        text = r.get("engraving.text")
+        if text:
+            self.d["engraving"] = {**(self.d.get("engraving") or {}), "text": text.value}
+            self.set_from("engraving.text", text)
+        stamp = r.get("stamp")
+        if stamp:
+            self.d["stamp"] = stamp.value
+            self.set_from("stamp", stamp)
+
     def _classify_leftovers(self) -> None:
         """Split the words no rule took into motif phrases, a lone US size ("..., 7 1/2")
         and stray numbers (reported, never a motif)."""
@@ -842,6 +935,13 @@ def field_values(spec) -> list[tuple[str, object]]:
         weight = ("gem.carat", gem.carat) if gem.carat is not None else ("gem.size_mm", gem.size_mm)
         rows.append(weight)
     rows.append(("setting.type", spec.setting.type))
+    if spec.accents is not None:
+        a = spec.accents
+        rows += [("accents.layout", a.layout), ("accents.coverage", a.coverage),
+                 ("accents.stone", a.stone), ("accents.size_mm", a.size_mm)]  # fmt: skip
+    if spec.engraving is not None:
+        rows.append(("engraving.text", spec.engraving.text))
+    rows.append(("stamp", spec.stamp))
     if spec.setting.type == "prong":
         rows.append(("setting.prongs", spec.setting.prongs))
     motif = spec.motif

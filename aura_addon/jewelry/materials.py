@@ -22,6 +22,11 @@ class Metal:
     def weight_g(self, volume_mm3: float) -> float:
         return volume_mm3 * self.density / 1000.0
 
+    @property
+    def fineness(self) -> str:
+        """The fineness mark stamped inside the band ('' for base metals)."""
+        return FINENESS.get(self.name, "")
+
 
 # Colours are the polished metal's reflectance at normal incidence (F0), linear RGB. Pure
 # metals are the published sRGB figures converted to linear: Google Filament's "Material
@@ -35,6 +40,20 @@ class Metal:
 _YELLOW = (1.0, 0.78, 0.34)
 _WHITE = (0.85, 0.85, 0.83)
 _ROSE = (0.98, 0.62, 0.52)
+
+# Fineness marks stamped inside the band (parts per thousand; platinum and palladium with
+# their symbol), as assay offices and casting houses mark them: 375/585/750 for 9/14/18k.
+# Base metals carry none.
+FINENESS = {
+    "gold_24k": "999", "gold_22k": "916",
+    "gold_18k_yellow": "750", "gold_18k_white_pd": "750", "gold_18k_white_ni": "750",
+    "gold_18k_rose": "750",
+    "gold_14k_yellow": "585", "gold_14k_white_pd": "585", "gold_14k_white_ni": "585",
+    "gold_14k_rose": "585",
+    "gold_10k_yellow": "417", "gold_10k_white": "417", "gold_10k_rose": "417",
+    "platinum_950": "PT950", "platinum_900": "PT900", "palladium_950": "PD950",
+    "silver_925": "925",
+}  # fmt: skip
 
 METALS: dict[str, Metal] = {
     m.name: m

@@ -11,7 +11,7 @@ from mathutils import Vector
 from mathutils.bvhtree import BVHTree
 
 from ..geometry.checks import inner_diameter
-from ..geometry.scene import mesh_arrays
+from ..geometry.scene import STONE_PROP, mesh_arrays
 from ..jewelry.materials import CARAT_G, STONES
 from .options import ShowcaseError
 
@@ -92,14 +92,15 @@ def measure(result) -> dict:
         "bounds_mm": [lo.round(4).tolist(), hi.round(4).tolist()],
         "stones": [],
     }
-    stone_name = result.spec.gem.stone if result.spec.gem else None
-    for verts, tris in stones:
+    centre = result.spec.gem
+    for obj, (verts, tris) in zip(result.stones, stones, strict=True):
+        stone_name = obj.get(STONE_PROP) or centre.stone
         s_lo, s_hi = verts.min(axis=0), verts.max(axis=0)
         volume = _volume(verts, tris)
         density = STONES[stone_name].density
         dims["stones"].append(
             {
-                "cut": result.spec.gem.cut,
+                "cut": centre.cut if centre and stone_name == centre.stone else None,
                 "stone": stone_name,
                 "length_mm": round(float(s_hi[1] - s_lo[1]), 3),  # along the finger
                 "width_mm": round(float(s_hi[0] - s_lo[0]), 3),

@@ -25,19 +25,24 @@ def spec_data(result, dims: dict, stated: dict, files: dict, out_dir) -> dict:
     stones = []
     for i, measured in enumerate(dims["stones"]):
         gem = gems_by_index[i] if i < len(gems_by_index) else {}
+        count = gem.get("count", 1)
         stones.append(
             {
-                "cut": measured["cut"],
+                "where": gem.get("where", ""),
+                "cut": gem.get("cut", measured["cut"]),
                 "stone": measured["stone"],
                 "size_mm": gem.get("size_mm"),
                 "measured_mm": {
                     "length": measured["length_mm"],
                     "width": measured["width_mm"],
                     "depth": measured["depth_mm"],
-                },
-                "carat": gem.get("carat", measured["carat"]),
-                "measured_carat": measured["carat"],
-                "count": gem.get("count", 1),
+                }
+                if count == 1
+                else None,  # a group's box is not a stone's size
+                "carat": gem.get("carat", measured["carat"]),  # each stone
+                "carat_total": gem.get("carat_total", measured["carat"]),
+                "measured_carat": measured["carat"],  # the group's meshes, weighed
+                "count": count,
             }
         )
     return {
@@ -55,6 +60,10 @@ def spec_data(result, dims: dict, stated: dict, files: dict, out_dir) -> dict:
             "weight_g": report["weight_g"],
         },
         "stones": stones,
+        "stones_total": {
+            "count": sum(st["count"] for st in stones),
+            "carat": round(sum(st["carat_total"] for st in stones), 4),
+        },
         "dimensions_mm": {
             "inner_diameter": dims["inner_diameter_mm"],
             "shank_width": dims["shank_width_mm"],
@@ -187,21 +196,24 @@ def write_html(data: dict, path, glb_uri: str | None = None) -> Path:
     ]
     if data["stones"]:
         parts += [
-            "<h2>Stones</h2><table>",
-            _row("Cut", "Stone", "Size (mm)", "Depth (mm)", "Carat", "Count", head=True),
+            "<h2>Bill of stones</h2><table>",
+            _row("Where", "Cut", "Stone", "Size (mm)", "Count", "Carat each", "Carat", head=True),
         ]
         for s in data["stones"]:
-            m = s["measured_mm"]
+            size = " x ".join(f"{v:.2f}" for v in (s["size_mm"] or []))
             parts.append(
                 _row(
+                    s["where"],
                     s["cut"],
                     s["stone"],
-                    f"{m['length']:.2f} x {m['width']:.2f}",
-                    f"{m['depth']:.2f}",
-                    f"{s['carat']:.2f}",
+                    size,
                     s["count"],
+                    f"{s['carat']:.3f}",
+                    f"{s['carat_total']:.2f}",
                 )
             )
+        total = data["stones_total"]
+        parts.append(_row("Total", "", "", "", total["count"], "", f"{total['carat']:.2f}"))
         parts.append("</table>")
     parts += [
         "<h2>Dimensions (mm, measured on the model)</h2><table>",

@@ -16,7 +16,7 @@ import bpy
 import numpy as np
 from mathutils import Matrix, Vector
 
-from ..geometry.scene import mesh_arrays
+from ..geometry.scene import STONE_PROP, mesh_arrays
 from . import lighting, materials
 from .measure import ring_matrix
 
@@ -128,8 +128,11 @@ class Stage:
         self.collection = self._keep(bpy.data.collections.new(f"{name} objects"))
         self.scene.collection.children.link(self.collection)
         self.metal = self._copy(result.metal, materials.metal_material(result.spec.metal), True)
-        stone = result.spec.gem.stone if result.spec.gem else None
-        self.stones = [self._copy(s, materials.stone_material(stone), False) for s in result.stones]
+        centre = result.spec.gem.stone if result.spec.gem else None
+        self.stones = [
+            self._copy(s, materials.stone_material(s.get(STONE_PROP) or centre), False)
+            for s in result.stones
+        ]
         self.section = self._section(self.metal)
         self.subject = Subject(
             metal=_vertices(self.metal),

@@ -157,6 +157,45 @@ class VIEW3D_PT_aura_stone(_AuraPanel, bpy.types.Panel):
             layout.row().prop(settings, "prongs", expand=True)
 
 
+class VIEW3D_PT_aura_accents(_AuraPanel, bpy.types.Panel):
+    bl_label = "Accents"
+
+    def draw_header(self, context):
+        self.layout.prop(context.scene.aura, "has_accents", text="")
+
+    def draw(self, context):
+        layout = self.layout
+        settings = context.scene.aura
+        layout.use_property_split = True
+        layout.use_property_decorate = False
+        col = layout.column()
+        col.active = settings.has_accents
+        for name in ("accents_layout", "accents_coverage", "accents_cut", "accents_stone",
+                     "accents_size", "accents_gap", "accents_count"):  # fmt: skip
+            col.prop(settings, name)
+        summary = properties.stones_summary(settings)
+        if summary:
+            col.label(text=summary, icon="SHADING_SOLID")
+        for line in properties.bill_lines(settings.report()):  # the last build's bill
+            layout.label(text=line)
+
+
+class VIEW3D_PT_aura_engraving(_AuraPanel, bpy.types.Panel):
+    bl_label = "Engraving & Stamp"
+
+    def draw(self, context):
+        layout = self.layout
+        settings = context.scene.aura
+        layout.use_property_split = True
+        layout.use_property_decorate = False
+        layout.prop(settings, "has_engraving")
+        col = layout.column()
+        col.active = settings.has_engraving
+        col.prop(settings, "engraving_text")
+        col.prop(settings, "engraving_font")
+        layout.prop(settings, "stamp")
+
+
 class VIEW3D_PT_aura_metal(_AuraPanel, bpy.types.Panel):
     bl_label = "Metal"
 

@@ -25,6 +25,9 @@ from bpy.props import (
 from ..jewelry import gem_cuts, sizes
 from ..jewelry.materials import METALS, STONES
 from ..jewelry.spec import (
+    ACCENT_COUNT,
+    ACCENT_GAP_MM,
+    ACCENT_MM,
     BACKENDS,
     CARAT,
     GEM_MM,
@@ -32,7 +35,9 @@ from ..jewelry.spec import (
     PROFILES,
     SHANK_THICKNESS,
     SHANK_WIDTH,
+    Accents,
     DesignSpec,
+    Engraving,
     Gem,
     Motif,
     RingSize,
@@ -67,6 +72,13 @@ PROFILE_LABELS = {
     "knife-edge": "Knife edge",
 }
 SETTING_LABELS = {"prong": "Prongs", "bezel": "Bezel", "none": "No setting"}
+ACCENT_LAYOUT_LABELS = {"pave": "Pavé", "channel": "Channel", "bar": "Bar"}
+COVERAGE_LABELS = {
+    "shoulders": "Shoulders",
+    "half": "Half",
+    "three-quarter": "Three-quarter",
+    "full": "Full eternity",
+}
 BACKEND_LABELS = {
     "procedural": ("Procedural", "Keyword motifs and seeded organic shapes; no model weights"),
     "shap-e": ("Shap-E (text to 3D)", "Text straight to a 3D motif"),
@@ -171,15 +183,19 @@ def gem_summary(settings) -> str:
 
 
 # Spec <-> settings ----------------------------------------------------------------------
-def spec_from_settings(settings) -> DesignSpec:
-    """The validated design spec the panel describes; raises SpecError naming the field."""
-    shank = Shank(
+def shank_of(settings) -> Shank:
+    return Shank(
         profile=settings.shank_profile,
         width_mm=round(settings.shank_width, 3),
         thickness_mm=round(settings.shank_thickness, 3),
         top_width_mm=round(settings.shank_top_width, 3) if settings.shank_taper else None,
         top_thickness_mm=round(settings.shank_top_thickness, 3) if settings.shank_taper else None,
     )
+
+
+def spec_from_settings(settings) -> DesignSpec:
+    """The validated design spec the panel describes; raises SpecError naming the field."""
+    shank = shank_of(settings)
     gem = gem_of(settings)
     if gem is None:
         setting = Setting(type="none", prongs=4)
@@ -201,8 +217,65 @@ def spec_from_settings(settings) -> DesignSpec:
         gem=gem,
         setting=setting,
         motif=motif,
+        accents=accents_of(settings),
+        engraving=Engraving(text=settings.engraving_text, font=settings.engraving_font)
+        if settings.has_engraving
+        else None,
+        stamp=settings.stamp,
     )
     return spec.validate()
+
+
+def accents_of(settings) -> Accents | None:
+    if not settings.has_accents:
+        return None
+    return Accents(
+        layout=settings.accents_layout,
+        coverage=settings.accents_coverage,
+        cut=settings.accents_cut,
+        stone=settings.accents_stone,
+        size_mm=round(settings.accents_size, 3),
+        gap_mm=round(settings.accents_gap, 3),
+        count=settings.accents_count or None,
+    )
+
+
+def stones_summary(settings) -> str:
+    """Live count and carats of the accents as the panel stands (the layout only, no
+    meshes; the head's width from the stone's size), or why they do not fit."""
+    from ..geometry import accents
+    from ..jewelry.process import profile
+
+    acc = accents_of(settings)
+    if acc is None:
+        return ""
+    try:
+        acc.validate()
+        shank = shank_of(settings)
+        shank.validate()
+        gem = gem_of(settings)
+        if gem is not None:
+            gem.validate()
+        beside = None if gem is None else gem.dimensions()[1] / 2 + 0.8  # prongs or bezel
+        row = accents.build_row(acc, shank, ring_size(settings).inner_diameter_mm,
+                                profile("lost-wax"), beside, plan_only=True)  # fmt: skip
+    except SpecError as exc:
+        return str(exc)
+    lot = row.lot
+    return f"about {lot.count} x {lot.carat_each:.3f} ct = {lot.count * lot.carat_each:.2f} ct"
+
+
+def bill_lines(report: dict | None) -> list[str]:
+    """The last build's bill of stones, one line per lot and the total."""
+    if not report or not report.get("stones", {}).get("items"):
+        return []
+    lines = [
+        f"{i['count']} x {i['carat']:.3f} ct {i['cut']} {i['stone']}: {i['where']}"
+        for i in report["stones"]["items"]
+    ]
+    total = report["stones"]
+    lines.append(f"{total['count']} stones, {total['carat_total']:.2f} ct in all")
+    return lines
 
 
 def apply_spec(settings, spec: DesignSpec) -> None:
@@ -235,6 +308,18 @@ def apply_spec(settings, spec: DesignSpec) -> None:
             settings.gem_carat = gem.carat_weight()
         settings.setting_type = spec.setting.type
         settings.prongs = str(spec.setting.prongs)
+    settings.has_accents = spec.accents is not None
+    if spec.accents is not None:
+        a = spec.accents
+        settings.accents_layout, settings.accents_coverage = a.layout, a.coverage
+        settings.accents_cut, settings.accents_stone = a.cut, a.stone
+        settings.accents_size, settings.accents_gap = a.size_mm, a.gap_mm
+        settings.accents_count = a.count or 0
+    settings.has_engraving = spec.engraving is not None
+    if spec.engraving is not None:
+        settings.engraving_text = spec.engraving.text
+        settings.engraving_font = spec.engraving.font
+    settings.stamp = spec.stamp
     settings.has_motif = spec.motif is not None
     if spec.motif is not None:
         settings.motif_prompt = spec.motif.prompt
@@ -403,6 +488,44 @@ def _gem_props():
     }  # fmt: skip
 
 
+def _accent_props():
+    return {
+        "has_accents": BoolProperty(name="Accents", description="Small stones along the band"),
+        "accents_layout": EnumProperty(
+            name="Layout", items=[(k, v, "") for k, v in ACCENT_LAYOUT_LABELS.items()],
+            default="pave",
+        ),
+        "accents_coverage": EnumProperty(
+            name="Coverage", items=[(k, v, "") for k, v in COVERAGE_LABELS.items()],
+            default="shoulders",
+        ),
+        "accents_cut": EnumProperty(name="Cut", items=CUT_ITEMS, default="round"),
+        "accents_stone": EnumProperty(name="Stone", items=STONE_ITEMS, default="diamond"),
+        "accents_size": FloatProperty(
+            name="Size", description="Girdle diameter (round) or length, mm", default=1.5,
+            min=ACCENT_MM[0], max=ACCENT_MM[1], precision=2, step=5,
+        ),
+        "accents_gap": FloatProperty(
+            name="Gap", description="Between girdles, mm (JewelCraft's default 0.2)",
+            default=0.2, min=ACCENT_GAP_MM[0], max=ACCENT_GAP_MM[1], precision=2, step=1,
+        ),
+        "accents_count": IntProperty(
+            name="Count", description="0: as many as fit", default=0, min=0,
+            max=ACCENT_COUNT[1],
+        ),
+        "has_engraving": BoolProperty(name="Engraving", description="Text inside the band"),
+        "engraving_text": StringProperty(name="Text", maxlen=60),
+        "engraving_font": StringProperty(
+            name="Font", description="A .ttf/.otf file; empty for Blender's own",
+            subtype="FILE_PATH",
+        ),
+        "stamp": BoolProperty(
+            name="Fineness stamp", default=True,
+            description="The metal's fineness mark inside the band (750, 585, PT950...)",
+        ),
+    }  # fmt: skip
+
+
 def _motif_props():
     return {
         "has_motif": BoolProperty(name="Motif", description="Add a sculpted motif"),
@@ -459,6 +582,7 @@ class AuraSettings(bpy.types.PropertyGroup):
         **_describe_props(),
         **_ring_props(),
         **_gem_props(),
+        **_accent_props(),
         **_motif_props(),
         **_result_props(),
     }
