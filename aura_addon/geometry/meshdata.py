@@ -105,3 +105,13 @@ def post(
         )
     rings.append(np.array([[x, y, top_z + top_radius]]))
     return loft(rings, cap_first=True, cap_last=False)
+
+
+def concat(parts: list[MeshData]) -> MeshData:
+    """One mesh of several (e.g. all seats of a row, for one boolean instead of many)."""
+    verts, faces, offset = [], [], 0
+    for p in parts:
+        verts.append(p.verts)
+        faces += [tuple(i + offset for i in f) for f in p.faces]
+        offset += len(p.verts)
+    return MeshData(np.vstack(verts), faces, detail=any(p.detail for p in parts))
