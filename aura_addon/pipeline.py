@@ -13,9 +13,9 @@ from pathlib import Path
 import bpy
 import numpy as np
 
-from .geometry import checks, export, fuse, head, motif, scene, shank
+from .geometry import checks, export, fuse, head, motif, prong_checks, scene, shank
 from .geometry.meshdata import MeshData
-from .jewelry import sizes
+from .jewelry import process, sizes
 from .jewelry.materials import METALS
 from .jewelry.spec import DesignSpec
 
@@ -62,7 +62,9 @@ def build_parts(spec: DesignSpec, motif_path=None):
     cutters: list[MeshData] = []
     hd = None
     if spec.gem is not None:
-        hd = head.build_head(spec.gem, spec.setting, crest)
+        band = head.Band(crest, spec.shank.width_top, spec.shank.thickness_top)
+        hd = head.build_head(spec.gem, spec.setting, band, metal=spec.metal,
+                             profile=process.profile(spec.process.profile))  # fmt: skip
         parts += hd.metal
         cutters += hd.cutters
     if motif_path is not None and spec.motif is not None:
@@ -120,8 +122,15 @@ def build(
         stats,
         expected_diameter=expected,
         shank_thickness=min(spec.shank.thickness_mm, spec.shank.thickness_top),
-        prong_diameter=hd.prong_diameter if hd else None,
     )
+    thin = list(stats.thin_faces)
+    head_figures = None
+    if hd is not None:  # the prong and stone checks, measured on the fused metal
+        found, head_figures, faces = prong_checks.check_head(
+            fused.mesh, hd, stats.inner_diameter_mm, process.profile(spec.process.profile)
+        )
+        results += found
+        thin = sorted(set(thin) | set(faces))
     metal = METALS[spec.metal]
     report = {
         "name": label,
@@ -147,13 +156,14 @@ def build(
         "checks": [c.__dict__ for c in results],
         "passed": all(c.passed for c in results),
         "gems": _stone_list(spec, hd),
+        "head": head_figures,
         "timings_s": {
             "parts": round(t_parts - t0, 4),
             "fuse": round(t_fuse - t_parts, 4),
             "checks": round(t_checks - t_fuse, 4),
         },
     }
-    return BuildResult(spec, metal_obj, stone_objs, report, stats.thin_faces)
+    return BuildResult(spec, metal_obj, stone_objs, report, thin)
 
 
 def _place(existing, name, mesh, coll):

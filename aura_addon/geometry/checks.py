@@ -18,7 +18,6 @@ from .meshdata import signed_volume
 from .scene import mesh_arrays
 
 MIN_WALL_MM = 0.6  # lost-wax casting minimum
-MIN_PRONG_MM = 0.8
 MIN_SHANK_MM = 1.2  # thinner shanks bend
 WALL_SAMPLES = 4000
 
@@ -161,7 +160,6 @@ def evaluate(
     *,
     expected_diameter: float,
     shank_thickness: float,
-    prong_diameter: float | None,
     wall_threshold: float = MIN_WALL_MM,
 ) -> list[Check]:
     """The pass/fail list a bench jeweler reads."""
@@ -204,16 +202,6 @@ def evaluate(
             "thinner shanks bend in wear, mm",
         ),
     ]
-    if prong_diameter is not None:
-        checks.append(
-            Check(
-                "prong_diameter",
-                prong_diameter >= MIN_PRONG_MM,
-                round(prong_diameter, 3),
-                MIN_PRONG_MM,
-                "prong wire diameter, mm",
-            )
-        )
     return checks
 
 

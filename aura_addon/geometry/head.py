@@ -1,36 +1,65 @@
-"""The head: the stone, its seat cutter, and the metal that holds it (prongs or a bezel).
+"""The head: the stone, its seat cutter, and the metal that holds it, as a bench jeweler
+builds it.
 
-The stone's table faces +Z; its girdle is centred on the Z axis at `girdle_z`, with the
-culet CULET_CLEARANCE above the shank's crest so the pavilion never touches the finger.
-Prong and bezel bases sink into the shank so the metal union is one body.
+A prong head is a basket: tapered claws (thicker at the foot than at the tip) lean in from
+the girdle toward the band, following the stone, and grow out of the band itself (no plate
+under them); gallery rails under the girdle tie them together; each tip bends over the crown
+to grip inside the girdle, clear of the table. A bezel is a tapered wall whose lip rises
+over 50-75 % of the crown. Sizes scale with the stone and are heavier in platinum.
+
+Frame: the stone's table faces +Z, its girdle centred on the Z axis at `girdle_z`; the band
+(finger along Y) has its crest at `crest_z` straight under the stone. `build_head` makes a
+head for any stone at the top of any band; `Head.transformed` moves it (side stones).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 from mathutils import Vector
 from mathutils.bvhtree import BVHTree
 
 from ..jewelry import gem_cuts
+from ..jewelry.process import LOST_WAX, ProcessProfile
 from ..jewelry.spec import Gem, Setting
-from .meshdata import MeshData, loft, post
+from . import claws
+from .meshdata import MeshData, loft, tube_loop
 
 SEAT_CLEARANCE = 0.05  # mm around the girdle (a stone must drop into its seat)
-CULET_CLEARANCE = 0.6  # mm between the culet and the shank's crest: room for the base plate
-MIN_PRONG = 0.95  # mm: casting minimum (0.8) plus the seat notch taken out of it
-PRONG_BITE = 0.15  # notch the seat cuts into a prong, as a share of its diameter
-PRONG_SIDE = 0.34  # mm from a prong's axis to every seat face that notches it: the metal
-# beside the notch is twice this, over the 0.6 mm casting minimum with room for the 16-gon wire
-PRONG_CAP = 0.66  # mm of metal over the crown notch, straight up at a prong's rim, round tip
-# included: the rays from a flat crown facet leave through the top, not across the wire
-BEZEL_WALL = 1.0  # mm at the girdle, well over the 0.6 casting minimum all round
-SINK = 0.5  # mm the head's foot goes into the shank
-OPENING_MARGIN = 0.02  # mm the bezel's opening stands outside the seat's girdle band
-PLATE_GAP = 0.15  # mm between the base plate and the seat's culet
-PLATE_SIDE = 0.15  # mm: the plate's square side ends this far above the foot's lowest point
-POINTS = {"pear": (0.25,), "marquise": (0.25, 0.75)}  # outline parameters of sharp points
+NOTCH = 0.2  # share of a prong the seat notch takes at the girdle (limit: a third)
+TIP_CLEAR = 0.03  # mm between a claw tip and the seat's crown (bent down at setting)
+CULET_GAP = {"low": 0.15, "medium": 0.9, "high": 2.0}  # culet above the band's crest, mm
+FOOT_DEPTH = 0.45  # mm a claw's foot goes into the band
+POINT_TURN = math.radians(50)  # the outline turns more than this at a point or corner
+HEAVY_METALS = ("platinum",)  # platinum prongs are ~20 % heavier (DESIGN.md: 1.8-2.2 mm)
+BEZEL_LIP = 0.62  # of the crown height the bezel's lip rises over the girdle (50-75 %)
+
+
+@dataclass
+class Band:
+    """Where the head stands: the band's crest height, its top width and thickness."""
+
+    crest_z: float
+    width: float = 2.2
+    thickness: float = 1.7
+
+    def surface_z(self, x) -> np.ndarray:
+        """Height of the band's outer surface above the finger axis at x (the band is round)."""
+        return np.sqrt(np.maximum(self.crest_z**2 - np.asarray(x, dtype=float) ** 2, 0.0))
+
+
+@dataclass
+class Prong:
+    """Where a claw runs, for the measurements: its axis from the band to the tip centre."""
+
+    axis: np.ndarray  # (k, 3) polyline, band end first
+    girdle: np.ndarray  # (3,) the stone's girdle point this claw holds
+    out: np.ndarray  # (3,) horizontal, away from the stone
+    style: str  # round | flat | v | double
+    label: str
 
 
 @dataclass
@@ -38,184 +67,328 @@ class Head:
     stone: MeshData
     metal: list[MeshData] = field(default_factory=list)
     cutters: list[MeshData] = field(default_factory=list)
+    prongs: list[Prong] = field(default_factory=list)
     girdle_z: float = 0.0
     top_z: float = 0.0  # highest point of metal or stone
-    prong_diameter: float | None = None
-    bezel_wall: float | None = None
+    bezel: bool = False
+    crown_height: float = 0.0
+    girdle_thickness: float = 0.0
     length: float = 0.0
     width: float = 0.0
     depth: float = 0.0
+    rail_z: list[float] = field(default_factory=list)
 
+    def transformed(self, matrix) -> Head:
+        """The head moved by a 4x4 matrix (a side stone's place round the band)."""
+        m = np.asarray(matrix, dtype=float)
 
-def _cut_data(cut: str, length: float, width: float, grow: float = 0.0) -> tuple:
-    mesh = gem_cuts.cut_mesh(cut, length, width, grow)
-    return MeshData(np.array(mesh.verts), list(mesh.faces)), mesh
+        def move(p):
+            return np.asarray(p) @ m[:3, :3].T + m[:3, 3]
 
+        def mesh(d: MeshData) -> MeshData:
+            return MeshData(move(d.verts), d.faces)
 
-def _outline(cut: str, length: float, width: float, n: int, z: float, offset: float = 0.0):
-    return np.array(
-        [
-            (*gem_cuts.outline_point(cut, i / n, length + 2 * offset, width + 2 * offset), z)
-            for i in range(n)
+        out = Head(**{k: getattr(self, k) for k in self.__dataclass_fields__})
+        out.stone = mesh(self.stone)
+        out.metal = [mesh(d) for d in self.metal]
+        out.cutters = [mesh(d) for d in self.cutters]
+        out.prongs = [
+            Prong(move(p.axis), move(p.girdle), p.out @ m[:3, :3].T, p.style, p.label)
+            for p in self.prongs
         ]
-    )
+        return out
 
 
-def prong_angles(cut: str, count: int) -> list[float]:
-    """Outline parameters (0..1) of the prongs: corners for square-ish cuts, the tips first
-    for pointed cuts, so points are protected."""
-    start = 0.25 if (cut in ("pear", "marquise") or count != 4) else 0.125
-    return [(start + k / count) % 1.0 for k in range(count)]
+def _cut_data(cut: str, length: float, width: float, grow: float = 0.0):
+    mesh = gem_cuts.cut_mesh(cut, length, width, grow)
+    return MeshData(np.array(mesh.verts, dtype=float), list(mesh.faces)), mesh
 
 
-def build_head(gem: Gem, setting: Setting, crest_z: float) -> Head:
-    """A basket head: the metal stands outside the stone's girdle outline (prongs or a bezel
-    wall) on a base plate under the culet that sinks into the shank. Only the girdle band
-    and crown meet the seat cutter, so every head fuses into one clean solid."""
-    length, width = gem.dimensions()
-    stone0, cut = _cut_data(gem.cut, length, width)
-    girdle_z = crest_z + CULET_CLEARANCE - cut.culet_z
-    head = Head(stone=stone0.translated((0, 0, girdle_z)), girdle_z=girdle_z)
-    head.length, head.width, head.depth = length, width, cut.depth
-    seat, seat_cut = _cut_data(gem.cut, length, width, SEAT_CLEARANCE)
-    head.cutters.append(seat.translated((0, 0, girdle_z)))
-    if setting.type == "bezel":
-        _bezel(head, gem.cut, cut, crest_z)
-    else:
-        _prongs(head, gem.cut, cut, seat_cut, setting.prongs, crest_z)
-    return head
-
-
-def _clear_of(tree: BVHTree, point, distance: float, iterations: int = 12) -> np.ndarray:
-    """Move a point until it lies `distance` outside a cutter's surface."""
-    x = Vector(point)
-    for _ in range(iterations):
-        loc, normal, _i, d = tree.find_nearest(x)
-        away = x - loc
-        if away.dot(normal) < 0:  # inside: jump out along the surface normal
-            x = loc + normal * distance
-            continue
-        if abs(d - distance) < 1e-5:
-            break
-        x = loc + away.normalized() * distance if d > 1e-9 else loc + normal * distance
-    return np.array(x)
-
-
-def _girdle_ring(cut_name: str, cut, z: float, distance: float, params) -> np.ndarray:
-    """Points around the girdle at `distance` from it, square to the outline (corners and
-    points of pear and marquise included), at height z."""
-    n = gem_cuts.STYLES[cut_name].segments * 3  # a multiple of every cut's corners
-    wall = loft([_outline(cut_name, cut.length, cut.width, n, h) for h in (-1.0, 1.0)])
-    tree = BVHTree.FromPolygons([Vector(v) for v in wall.verts], wall.faces)
-    pts = []
-    for t in params:
-        gx, gy = gem_cuts.outline_point(cut_name, t, cut.length, cut.width)
-        p = _clear_of(tree, (gx * 1.02, gy * 1.02, 0.0), distance)
-        pts.append((p[0], p[1], z))
-    return np.array(pts)
-
-
-def _plate(head: Head, ring: np.ndarray, crest_z: float, top_z: float) -> None:
-    """The base plate: from the shank up to just under the culet, its edge square so no
-    thin wedge of metal forms at the rim."""
-    flat = ring * [1, 1, 0]
-    rings = [flat + [0, 0, top_z], flat + [0, 0, crest_z - SINK + PLATE_SIDE]]
-    rings.append(ring * [0.55, 0.55, 0] + [0, 0, crest_z - SINK])
-    head.metal.append(loft(rings))
-
-
-def _outward(cut_name: str, t: float, length: float, width: float) -> np.ndarray:
-    """Unit direction straight out of the outline at t: the normal on a side, the bisector at
-    a corner or point (the mean of the two unit tangents is square to it either way)."""
-    eps = 1e-4
-    p, a, b = (
-        np.array(gem_cuts.outline_point(cut_name, s, length, width)) for s in (t, t - eps, t + eps)
-    )
+def _outward(cut: str, t: float, length: float, width: float, eps: float = 1e-4) -> np.ndarray:
+    """Unit direction straight out of the outline at t (the bisector at a corner)."""
+    p, a, b = (np.array(gem_cuts.outline_point(cut, s, length, width)) for s in (t, t - eps, t + eps))
     tangent = (p - a) / np.linalg.norm(p - a) + (b - p) / np.linalg.norm(b - p)
     out = np.array([tangent[1], -tangent[0]])  # the outline runs counter-clockwise
     return out / np.linalg.norm(out)
 
 
-def _place_prong(
-    seat: np.ndarray, point: np.ndarray, out: np.ndarray, radius: float, bite: float
-) -> tuple[np.ndarray, float]:
-    """Axis (x, y) and radius of a prong out from `point` on the seat's girdle polygon `seat`:
-    the seat cuts a notch `bite` deep into it, and the line of every seat edge that cuts it
-    stays PRONG_SIDE from its axis. The metal left beside a notch is twice that distance, so
-    at corners and tight curves (where a neighbouring edge would slice off a thin sliver) the
-    prong steps away from the offending edges and grows to keep its notch."""
-    e = np.roll(seat, -1, axis=0) - seat
-    length = np.linalg.norm(e, axis=1)
-    e = e / length[:, None]
-
-    def measure(c):
-        rel = c - seat
-        along = np.einsum("ij,ij->i", rel, e)
-        across = rel - e * along[:, None]  # from each edge's line square to the axis
-        to_edge = np.linalg.norm(rel - e * np.clip(along, 0, length)[:, None], axis=1)
-        return to_edge, across
-
-    c = point + out * (radius - bite)
-    for _ in range(8):  # the axis distance to the seat that gives the wanted notch depth
-        c = c + out * (radius - bite - measure(c)[0].min())
-    for _ in range(200):
-        to_edge, across = measure(c)
-        to_line = np.linalg.norm(across, axis=1)
-        short = (to_edge < radius + 0.01) & (to_line < PRONG_SIDE)
-        if not short.any():
-            break
-        step = (across[short] / to_line[short, None]).sum(axis=0)
-        c = c + 0.005 * step / np.linalg.norm(step)
-        radius = max(radius, measure(c)[0].min() + bite)
-    return c, radius
+@cache
+def points_of(cut: str, length: float, width: float, samples: int = 360) -> tuple[float, ...]:
+    """Outline parameters of the stone's points and sharp corners (pear, marquise, heart tips;
+    princess and trillion corners), found from the outline's own turning, for any cut."""
+    ts = np.arange(samples) / samples
+    p = np.array([gem_cuts.outline_point(cut, t, length, width) for t in ts])
+    chord = np.roll(p, -1, axis=0) - p
+    chord /= np.linalg.norm(chord, axis=1, keepdims=True)
+    before = np.roll(chord, 1, axis=0)
+    cross = before[:, 0] * chord[:, 1] - before[:, 1] * chord[:, 0]
+    turn = np.arctan2(cross, (before * chord).sum(axis=1))  # at each sample
+    pair = turn + np.roll(turn, -1)  # a corner between two samples shares its turn
+    found: list[int] = []
+    for k in np.flatnonzero(np.maximum(turn, pair) > POINT_TURN):
+        k = int(k) if turn[k] >= turn[(k + 1) % samples] else (int(k) + 1) % samples
+        if found and ((k - found[-1]) % samples <= 2 or (found[0] - k) % samples <= 2):
+            continue
+        found.append(k)
+    out = []
+    for k in found:  # the point itself: the outline's extreme along its bisector
+        bis = np.array([chord[k][1] + before[k][1], -(chord[k][0] + before[k][0])])
+        fine = ts[k] + np.linspace(-1.5, 1.5, 61) / samples
+        q = np.array([gem_cuts.outline_point(cut, t % 1.0, length, width) for t in fine])
+        out.append(float(fine[int(np.argmax(q @ bis))] % 1.0))
+    return tuple(sorted(out))
 
 
-def _prongs(head: Head, cut_name: str, cut, seat, count: int, crest_z: float) -> None:
-    d = max(MIN_PRONG, 0.16 * cut.width)
-    head.prong_diameter = d
-    z = head.girdle_z
-    plate_top = z + cut.culet_z - SEAT_CLEARANCE - PLATE_GAP
-    plate_low = crest_z - SINK + PLATE_SIDE  # lower edge of the plate's square side
-    n = gem_cuts.STYLES[cut_name].segments
-    girdle = np.array(seat.verts[2 * n : 3 * n])[:, :2]  # the seat's girdle band, top ring
-    pointed = POINTS.get(cut_name, ())
-    posts = []
-    for t in prong_angles(cut_name, count):
-        # a prong guarding a point is a heavier V-prong: the point sits in its notch
-        r = d / 2 * (1.3 if any(abs(t - p) < 1e-6 for p in pointed) else 1.0)
-        point = np.array(gem_cuts.outline_point(cut_name, t, seat.length, seat.width))
-        out = _outward(cut_name, t, seat.length, seat.width)
-        posts.append(_place_prong(girdle, point, out, r, PRONG_BITE * d))
-    # The notch meets a wire's rim about sqrt(r^2 - PRONG_SIDE^2) off its axis, where the
-    # round tip (radius 0.95 r) adds little: the wire itself must rise the rest of PRONG_CAP.
-    rise = 0.4 * cut.crown_height
-    for _, r in posts:
-        off_axis = np.sqrt(max(r * r - PRONG_SIDE**2, 0.0))
-        rise = max(rise, PRONG_CAP - np.sqrt(max((0.95 * r) ** 2 - off_axis**2, 0.0)))
-    tip_z = z + seat.girdle_top + rise
-    for (x, y), r in posts:
-        # the foot stands in the middle of the plate's side, clear of its top and lower edges
-        head.metal.append(post(x, y, (plate_top + plate_low) / 2, tip_z, r, r * 0.95))
-    off = 0.35 * d + SEAT_CLEARANCE
-    ring = _girdle_ring(cut_name, cut, 0.0, off, [i / 64 for i in range(64)])
-    _plate(head, ring, crest_z, plate_top)
-    stone_top = z + cut.girdle_top + cut.crown_height
+def prong_params(cut: str, count: int, length: float, width: float) -> list[float]:
+    """Outline parameters (0..1) of the prongs: on the points and corners first (they are
+    protected), the rest shared out over the longest stretches between them."""
+    corners = list(points_of(cut, length, width))
+    if len(corners) > count:
+        step = len(corners) / count
+        corners = [corners[int(k * step)] for k in range(count)]
+    if not corners:
+        start = 0.125 if count == 4 else 0.25  # 4 prongs on the diagonals, else one at the tip
+        return [(start + k / count) % 1.0 for k in range(count)]
+    params = sorted(corners)
+    while len(params) < count:
+        gaps = [((params[(i + 1) % len(params)] - p) % 1.0 or 1.0, i) for i, p in enumerate(params)]
+        span, i = max(gaps)
+        # split the longest stretch evenly among the prongs still to place in stretches that long
+        share = sum(1 for g, _ in gaps if abs(g - span) < 1e-9)
+        left = count - len(params)
+        pieces = 1 + max(1, left // share) if left >= share else 2
+        new = [(params[i] + span * k / pieces) % 1.0 for k in range(1, pieces)]
+        params = sorted(params + new[: count - len(params)])
+    return params
+
+
+@dataclass
+class _Sizes:
+    base: float  # claw diameters, mm
+    girdle: float
+    tip: float
+    grip: float  # how far the tip reaches inside the girdle
+    rail: float  # gallery rail radius
+    gap: float  # the investment's gap
+
+
+def _sizes(width: float, metal: str, profile: ProcessProfile, tips: str) -> _Sizes:
+    """Claw sizes for a stone `width` mm across: a 1 ct round (6.5 mm) gets ~1.6 mm at the
+    base in gold, tips over the casting minimum; platinum is heavier (DESIGN.md, Stuller)."""
+    heavy = 1.2 if metal.startswith(HEAVY_METALS) else 1.0
+    margin = 0.1
+    tip = max(profile.min_prong_mm + margin, 0.16 * width) * heavy
+    # the notch leaves (1 - NOTCH) of the section at the girdle
+    girdle = max((profile.min_prong_mm + margin) / (1 - NOTCH), 0.23 * width) * heavy
+    base = max(girdle + 0.12, 0.25 * width * heavy)
+    grip = max(profile.min_grip_mm + 0.17, 0.05 * width)
+    rail = max(profile.min_wall_mm / 2 + 0.06, 0.08 * width)
+    if tips == "double":
+        rail = max(rail, girdle / 2 + 0.05)  # the claw pair stands in the rail
+    return _Sizes(base, girdle, tip, grip, rail, profile.gap_for(metal))
+
+
+def build_head(
+    gem: Gem,
+    setting: Setting,
+    band: Band | float,
+    *,
+    metal: str = "gold_18k_yellow",
+    profile: ProcessProfile = LOST_WAX,
+) -> Head:
+    """The stone, its seat and the head's metal, standing on the band's crest."""
+    if not isinstance(band, Band):
+        band = Band(float(band))
+    length, width = gem.dimensions()
+    stone0, cut = _cut_data(gem.cut, length, width)
+    culet_gap = CULET_GAP[setting.height]
+    girdle_z = band.crest_z + culet_gap - cut.culet_z
+    head = Head(stone=stone0.translated((0, 0, girdle_z)), girdle_z=girdle_z)
+    head.length, head.width, head.depth = length, width, cut.depth
+    head.crown_height, head.girdle_thickness = cut.crown_height, cut.girdle_thickness
+    seat, _seat_cut = _cut_data(gem.cut, length, width, SEAT_CLEARANCE)
+    seat = seat.translated((0, 0, girdle_z))
+    head.cutters.append(seat)
+    if setting.type == "bezel":
+        _bezel(head, gem.cut, cut, band, profile)
+    else:
+        _basket(head, gem.cut, cut, seat, setting, band, metal, profile)
+    stone_top = girdle_z + cut.table_z
     head.top_z = max([stone_top] + [float(m.verts[:, 2].max()) for m in head.metal])
+    return head
 
 
-def _bezel(head: Head, cut_name: str, cut, crest_z: float) -> None:
-    wall = BEZEL_WALL
-    head.bezel_wall = wall
-    z = head.girdle_z
-    n = gem_cuts.STYLES[cut_name].segments * 2
-    lip = max(0.5, 0.6 * cut.crown_height)  # rim above the girdle, burnished over it
-    top = z + cut.girdle_top + lip
-    # open the top: the girdle outline from mid-girdle up through the rim, a hair outside the
-    # seat's girdle band (no shared faces, and no sliver of the seat's crown left as a ledge
-    # under the rim)
-    grow = SEAT_CLEARANCE + OPENING_MARGIN
-    opening = [_outline(cut_name, cut.length, cut.width, n, h, grow) for h in (z, top + 1.0)]
+def _bvh(mesh: MeshData) -> BVHTree:
+    return BVHTree.FromPolygons([Vector(v) for v in mesh.verts], mesh.faces)
+
+
+def _tip_height(tree: BVHTree, x: float, y: float, z0: float, reach: float) -> float:
+    """Lowest height over (x, y) where a tip of this reach stays TIP_CLEAR off the seat."""
+    z = z0
+    for _ in range(200):
+        _loc, _n, _i, d = tree.find_nearest(Vector((x, y, z)))
+        if d is not None and d >= reach + TIP_CLEAR:
+            return z
+        z += 0.02
+    return z
+
+
+def _basket(head, cut_name, cut, seat, setting: Setting, band: Band, metal, profile) -> None:
+    L, W = cut.length, cut.width
+    size = _sizes(min(L, W), metal, profile, setting.tips)
+    seat_tree = _bvh(seat)
+    zg = head.girdle_z
+    girdle_bottom = zg - cut.girdle_top
+    pavilion = cut.pavilion_depth
+    # rails: one just under the girdle; a high head gets a second one lower down
+    rails = [girdle_bottom - max(0.25 * pavilion, size.rail + 0.35)]
+    low_rail = (rails[0] + band.crest_z) / 2
+    spacing = 2 * size.rail + max(0.4, size.gap)
+    if setting.height == "high" and rails[0] - low_rail >= spacing:
+        if low_rail - size.rail - band.crest_z >= size.gap + 0.3:
+            rails.append(low_rail)
+    head.rail_z = rails
+    points = points_of(cut_name, L, W)
+    legs = []
+    for k, t in enumerate(prong_params(cut_name, setting.prongs, L, W)):
+        p2 = np.array(gem_cuts.outline_point(cut_name, t, L, W))
+        out2 = _outward(cut_name, t, L, W)
+        at_point = any(min(abs(t - c), 1 - abs(t - c)) < 2e-3 for c in points)
+        style = "v" if at_point else setting.tips
+        legs.append(_claw(head, k, p2, out2, style, size, seat_tree, zg, band, rails[0]))
+    for z in rails:
+        head.metal.append(_rail(cut_name, L, W, legs, z, size.rail, seat_tree))
+
+
+def _half_extent(style: str, r: float) -> float:
+    return r * 1.25 if style == "v" else r
+
+
+def _section(style: str, r: float, flat: float = 0.0) -> np.ndarray:
+    if style == "v":
+        return claws.diamond(r * 1.25)
+    if style == "flat":  # a tab: wider across as it nears the tip
+        return claws.circle(r, r * (1 + 0.5 * flat))
+    return claws.circle(r)
+
+
+def _claw(head, k, p2, out2, style, size: _Sizes, seat_tree, zg, band: Band, rail_z):
+    """One prong position: the leg from the band to the girdle and the claw over the crown.
+    Returns the leg's line (foot, girdle point) for the rails."""
+    out3 = np.array([out2[0], out2[1], 0.0])
+    side = np.array([-out2[1], out2[0], 0.0])
+    r_b, r_g, r_t = size.base / 2, size.girdle / 2, size.tip / 2
+    e_g, e_t = _half_extent(style, r_g), _half_extent(style, r_t)
+    # the claw's axis at the girdle: the seat notches NOTCH of its depth out of it
+    s_g = SEAT_CLEARANCE + e_g * (1 - 2 * NOTCH)
+    girdle_pt = np.array([*(p2 + out2 * s_g), zg])
+    # the tip reaches `grip` inside the girdle, sitting just clear of the crown
+    tip_xy = p2 + out2 * (e_t - size.grip)
+    tip_z = _tip_height(seat_tree, tip_xy[0], tip_xy[1], zg, e_t * (1.25 if style == "flat" else 1))
+    tip = np.array([*tip_xy, tip_z])
+    # the foot: the basket narrows toward the band and stands inside it
+    half_w = band.width / 2
+    fx = girdle_pt[0] * 0.55
+    fy = float(np.clip(girdle_pt[1] * 0.55, -(half_w - r_b), half_w - r_b)) if half_w > r_b else 0
+    tilt = math.atan2(math.hypot(girdle_pt[0] - fx, girdle_pt[1] - fy), zg - band.crest_z)
+    depth = min(FOOT_DEPTH + r_b * math.sin(tilt), band.thickness - 0.4)
+    foot = np.array([fx, fy, float(band.surface_z(fx)) - depth])
+    # the bend over the crown: up from the girdle, then in to the tip
+    bend = claws.bezier(girdle_pt, girdle_pt + [0, 0, 0.5 * (tip_z - zg)],
+                        tip + [0, 0, -0.25 * (tip_z - zg)], tip, 5)  # fmt: skip
+    label = f"prong {k + 1} at ({p2[0]:+.1f}, {p2[1]:+.1f}) mm"
+    girdle3 = np.array([*p2, zg])
+    if style == "double":
+        # one leg up to the rail, then two parallel claws a gap apart standing in the rail
+        rail_pt = foot + (girdle_pt - foot) * (rail_z - foot[2]) / (zg - foot[2])
+        leg_line = np.linspace(foot, rail_pt, 6)
+        radii = np.linspace(r_b, r_g + 0.02, 6)
+        head.metal.append(claws.sweep(leg_line, [claws.circle(r) for r in radii], out3, 0.0, 1.0))
+        offset = side * (r_g + size.gap / 2 + 0.05)
+        for sign in (1, -1):
+            path = np.vstack([np.linspace(rail_pt, girdle_pt, 4)[:-1], bend]) + sign * offset
+            radii = np.concatenate([np.full(3, r_g), np.linspace(r_g, r_t, len(bend))])
+            head.metal.append(claws.sweep(path, [claws.circle(r) for r in radii], out3, 0.0))
+            head.prongs.append(
+                Prong(path, girdle3 + sign * offset, out3, style, f"{label}, claw {'ab'[sign < 0]}")
+            )
+        return foot, girdle_pt
+    leg = np.linspace(foot, girdle_pt, 7)[:-1]
+    path = np.vstack([leg, bend])
+    radii = np.concatenate([np.linspace(r_b, r_g, 7)[:-1], np.linspace(r_g, r_t, len(bend))])
+    flat = np.concatenate([np.zeros(6), np.linspace(0, 1, len(bend))])
+    sections = [_section(style, r, f) for r, f in zip(radii, flat, strict=True)]
+    cap = 0.55 if style == "flat" else 1.0  # a tab's top is flatter than a round claw's
+    head.metal.append(claws.sweep(path, sections, out3, 0.0, cap))
+    head.prongs.append(Prong(path, girdle3, out3, style, label))
+    return foot, girdle_pt
+
+
+def _rail(cut_name, L, W, legs, z: float, radius: float, seat_tree) -> MeshData:
+    """A gallery rail at height z: through every leg, following the stone's outline between
+    them (interpolating the outline's scale), pushed out where it would come near the seat."""
+    n = 64
+    params = np.arange(n) / n
+    outline = np.array([gem_cuts.outline_point(cut_name, t, L, W) for t in params])
+    outline_angles = np.arctan2(outline[:, 1], outline[:, 0])
+    angles, scales = [], []
+    for foot, top in legs:
+        f = (z - foot[2]) / (top[2] - foot[2])
+        p = foot + (top - foot) * f
+        angle = math.atan2(p[1], p[0])
+        i = int(np.argmin(np.abs(np.remainder(outline_angles - angle + np.pi, 2 * np.pi) - np.pi)))
+        angles.append(angle)
+        scales.append(math.hypot(p[0], p[1]) / max(np.linalg.norm(outline[i]), 1e-9))
+    order = np.argsort(angles)
+    a = np.array(angles)[order]
+    s = np.array(scales)[order]
+    a_ext = np.concatenate([a - 2 * math.pi, a, a + 2 * math.pi])
+    s_ext = np.concatenate([s, s, s])
+    pts = []
+    for q, qa in zip(outline, outline_angles, strict=True):
+        x, y = q * float(np.interp(qa, a_ext, s_ext))
+        _loc, _n, _i, d = seat_tree.find_nearest(Vector((x, y, z)))
+        if d is not None and d < radius + 0.15:  # keep the rail off the stone's pavilion
+            away = np.array([x, y]) / max(math.hypot(x, y), 1e-9)
+            x, y = np.array([x, y]) + away * (radius + 0.15 - d)
+        pts.append((x, y, z))
+    return tube_loop(np.array(pts), radius, segments=10)
+
+
+def _outline(cut: str, length: float, width: float, n: int, z, grow: float = 0.0) -> np.ndarray:
+    """The outline grown `grow` mm straight out at every point (not scaled), at height z
+    (a number, or one per point)."""
+    pts = []
+    for i in range(n):
+        t = i / n
+        p = np.array(gem_cuts.outline_point(cut, t, length, width))
+        pts.append(p + _outward(cut, t, length, width) * grow)
+    pts = np.array(pts)
+    return np.column_stack([pts, np.broadcast_to(z, (n,))])
+
+
+def _bezel(head: Head, cut_name: str, cut, band: Band, profile: ProcessProfile) -> None:
+    """A tapered bezel: a wall over the casting minimum at the lip, heavier at the girdle,
+    narrowing into the band; its lip rises BEZEL_LIP of the crown over the girdle."""
+    head.bezel = True
+    L, W = cut.length, cut.width
+    zg = head.girdle_z
+    wall_lip = max(profile.min_wall_mm + 0.12, 0.14 * min(L, W))
+    wall_girdle = wall_lip + 0.3
+    n = 96
+    top = zg + cut.girdle_top + BEZEL_LIP * cut.crown_height
+    lip = _outline(cut_name, L, W, n, top, SEAT_CLEARANCE + wall_lip)
+    girdle = _outline(cut_name, L, W, n, zg, SEAT_CLEARANCE + wall_girdle)
+    mid_z = zg - cut.girdle_top - 0.45 * cut.pavilion_depth
+    mid = _outline(cut_name, L, W, n, mid_z, SEAT_CLEARANCE + wall_girdle) * [0.9, 0.9, 1]
+    # the base: squeezed into the band's width, following the band's round top, sunk into it
+    base = mid.copy()
+    half = max(band.width / 2 - 0.45, 0.3)
+    base[:, 1] *= min(1.0, half / max(np.abs(base[:, 1]).max(), 1e-9))
+    base[:, 0] *= 0.8
+    base[:, 2] = band.surface_z(base[:, 0]) - 0.6
+    head.metal.append(loft([lip, girdle, mid, base]))
+    # the opening over the stone, a hair outside the seat's girdle band
+    grow = SEAT_CLEARANCE + 0.02
+    opening = [_outline(cut_name, L, W, n, h, grow) for h in (zg, top + 1.0)]
     head.cutters.append(loft(opening))
-    ring = _girdle_ring(cut_name, cut, 0.0, wall + SEAT_CLEARANCE, [i / n for i in range(n)])
-    _plate(head, ring, crest_z, top)  # the cup: solid to the shank, the seat cut into it
-    head.top_z = max(top, z + cut.girdle_top + cut.crown_height)
