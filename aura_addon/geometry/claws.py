@@ -59,18 +59,14 @@ def sweep(
     height cap * (section's o extent): 0 gives a flat end (a foot buried in other metal)."""
     pts = np.asarray(points, dtype=float)
     out = np.asarray(outward, dtype=float)
-    tangents, dirs = _tangents(pts)
+    tangents, _dirs = _tangents(pts)
     rings, frames = [], []
     for i, (p, tau) in enumerate(zip(pts, tangents, strict=True)):
         o = out - np.dot(out, tau) * tau
         o /= np.linalg.norm(o)
         t = np.cross(tau, o)
-        # a ring at a bend is stretched so the wire keeps its thickness through the bend
-        stretch = 1.0
-        if 0 < i < len(pts) - 1:
-            stretch = 1.0 / max(0.6, float(np.dot(tau, dirs[i])))
         sec = sections[i]
-        rings.append(p + np.outer(sec[:, 0] * stretch, o) + np.outer(sec[:, 1], t))
+        rings.append(p + np.outer(sec[:, 0], o) + np.outer(sec[:, 1], t))
         frames.append((o, t, tau))
     start = _dome(pts[0], sections[0], frames[0], -cap_start, reverse=True)
     end = _dome(pts[-1], sections[-1], frames[-1], cap_end)

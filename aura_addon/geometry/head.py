@@ -32,6 +32,7 @@ SEAT_CLEARANCE = 0.05  # mm around the girdle (a stone must drop into its seat)
 NOTCH = 0.2  # share of a prong the seat notch takes at the girdle (limit: a third)
 TIP_CLEAR = 0.03  # mm between a claw tip and the seat's crown (bent down at setting)
 CULET_GAP = {"low": 0.15, "medium": 0.9, "high": 2.0}  # culet above the band's crest, mm
+UPRIGHT = 0.4  # mm a claw runs straight up below and above the girdle, through its seat
 FOOT_DEPTH = 0.45  # mm a claw's foot goes into the band
 POINT_TURN = math.radians(50)  # the outline turns more than this at a point or corner
 HEAVY_METALS = ("platinum",)  # platinum prongs are ~20 % heavier (DESIGN.md: 1.8-2.2 mm)
@@ -208,8 +209,8 @@ def build_head(
     head.crown_height, head.girdle_thickness = cut.crown_height, cut.girdle_thickness
     seat, _seat_cut = _cut_data(gem.cut, length, width, SEAT_CLEARANCE)
     seat = seat.translated((0, 0, girdle_z))
-    head.cutters.append(seat)
     if setting.type == "bezel":
+        head.cutters.append(seat)
         _bezel(head, gem.cut, cut, band, profile)
     else:
         _basket(head, gem.cut, cut, seat, setting, band, metal, profile)
@@ -220,6 +221,37 @@ def build_head(
 
 def _bvh(mesh: MeshData) -> BVHTree:
     return BVHTree.FromPolygons([Vector(v) for v in mesh.verts], mesh.faces)
+
+
+def _notch_cutter(cut_name, L, W, t, half_t: float, seat_tree: BVHTree, zg: float) -> MeshData:
+    """The seat a setter cuts into one claw: the girdle's own smooth outline (a point sits in
+    a V), under and over the seat's crown and pavilion as measured on the seat (an envelope
+    over the claw's width, so the stone stays inside), reaching INWARD mm in."""
+    m = 24
+    ts = t + np.linspace(-half_t, half_t, m)
+    grow = SEAT_CLEARANCE + 0.005  # just outside the seat's own girdle
+    arc = np.array([np.array(gem_cuts.outline_point(cut_name, u % 1.0, L, W))
+                    + _outward(cut_name, u % 1.0, L, W) * grow for u in ts])  # fmt: skip
+    radius = np.linalg.norm(arc, axis=1, keepdims=True)
+    unit = arc / radius
+    insets = (0.0, 0.1, 0.25, 0.5, 0.8, 1.2)
+    crown, pavilion = [], []
+    for d in insets:
+        tops, bottoms = [], []
+        for x, y in arc - unit * (d + 0.006):
+            up = seat_tree.ray_cast(Vector((x, y, zg + 20)), Vector((0, 0, -1)))[0]
+            down = seat_tree.ray_cast(Vector((x, y, zg - 20)), Vector((0, 0, 1)))[0]
+            tops.append(zg if up is None else up.z)
+            bottoms.append(zg if down is None else down.z)
+        crown.append(max(tops) + 0.02)
+        pavilion.append(min(bottoms) - 0.02)
+    crown = np.maximum.accumulate(crown)  # higher further in (the crown rises to the table)
+    pavilion = np.minimum.accumulate(pavilion)
+    rings = []
+    for d, z in list(zip(insets, crown, strict=True))[::-1] + list(zip(insets, pavilion, strict=True)):
+        pts = arc - unit * d
+        rings.append(np.column_stack([np.vstack([[0.0, 0.0], pts]), np.full(m + 1, z)]))
+    return loft(rings)
 
 
 def _tip_height(tree: BVHTree, x: float, y: float, z0: float, reach: float) -> float:
@@ -249,15 +281,27 @@ def _basket(head, cut_name, cut, seat, setting: Setting, band: Band, metal, prof
             rails.append(low_rail)
     head.rail_z = rails
     points = points_of(cut_name, L, W)
+    perimeter = sum(
+        np.linalg.norm(np.subtract(gem_cuts.outline_point(cut_name, (k + 1) / 256, L, W),
+                                   gem_cuts.outline_point(cut_name, k / 256, L, W)))
+        for k in range(256)
+    )  # fmt: skip
     legs = []
     for k, t in enumerate(prong_params(cut_name, setting.prongs, L, W)):
         p2 = np.array(gem_cuts.outline_point(cut_name, t, L, W))
         out2 = _outward(cut_name, t, L, W)
         at_point = any(min(abs(t - c), 1 - abs(t - c)) < 2e-3 for c in points)
         style = "v" if at_point else setting.tips
-        legs.append(_claw(head, k, p2, out2, style, size, seat_tree, zg, band, rails[0]))
+        # the claw's own seat: as wide as the claw (or claw pair) and a little more
+        across = size.girdle * (1.25 if style == "v" else 1) + 0.8
+        if style == "double":
+            across += size.girdle + size.gap + 0.1
+        notch = _notch_cutter(cut_name, L, W, t, across / 2 / perimeter, seat_tree, zg)
+        head.cutters.append(notch)
+        legs.append(_claw(head, k, p2, out2, style, size, _bvh(notch), zg, band, rails[0]))
     for z in rails:
         head.metal.append(_rail(cut_name, L, W, legs, z, size.rail, seat_tree))
+    head.metal += _webs(legs, size, rails[0] - size.rail - size.gap - 0.1, seat_tree)
 
 
 def _half_extent(style: str, r: float) -> float:
@@ -293,35 +337,64 @@ def _claw(head, k, p2, out2, style, size: _Sizes, seat_tree, zg, band: Band, rai
     tilt = math.atan2(math.hypot(girdle_pt[0] - fx, girdle_pt[1] - fy), zg - band.crest_z)
     depth = min(FOOT_DEPTH + r_b * math.sin(tilt), band.thickness - 0.4)
     foot = np.array([fx, fy, float(band.surface_z(fx)) - depth])
-    # the bend over the crown: up from the girdle, then in to the tip
-    bend = claws.bezier(girdle_pt, girdle_pt + [0, 0, 0.5 * (tip_z - zg)],
-                        tip + [0, 0, -0.25 * (tip_z - zg)], tip, 5)  # fmt: skip
+    # upright through the seat (a leaning wire would leave a sliver beside the notch), then
+    # the bend over the crown: up, then in to the tip
+    low, high = girdle_pt - [0, 0, UPRIGHT], girdle_pt + [0, 0, UPRIGHT]
+    rise = max(tip_z - high[2], 0.2)
+    bend = claws.bezier(high, high + [0, 0, 0.5 * rise], tip - [0, 0, 0.3 * rise], tip, 5)
+    bend = np.vstack([low, girdle_pt, bend])
     label = f"prong {k + 1} at ({p2[0]:+.1f}, {p2[1]:+.1f}) mm"
     girdle3 = np.array([*p2, zg])
     if style == "double":
         # one leg up to the rail, then two parallel claws a gap apart standing in the rail
-        rail_pt = foot + (girdle_pt - foot) * (rail_z - foot[2]) / (zg - foot[2])
+        rail_pt = foot + (low - foot) * (rail_z - foot[2]) / (low[2] - foot[2])
         leg_line = np.linspace(foot, rail_pt, 6)
         radii = np.linspace(r_b, r_g + 0.02, 6)
         head.metal.append(claws.sweep(leg_line, [claws.circle(r) for r in radii], out3, 0.0, 1.0))
         offset = side * (r_g + size.gap / 2 + 0.05)
         for sign in (1, -1):
-            path = np.vstack([np.linspace(rail_pt, girdle_pt, 4)[:-1], bend]) + sign * offset
-            radii = np.concatenate([np.full(3, r_g), np.linspace(r_g, r_t, len(bend))])
+            path = np.vstack([np.linspace(rail_pt, low, 4)[:-1], bend]) + sign * offset
+            radii = np.concatenate([np.full(6, r_g), np.linspace(r_g, r_t, len(bend) - 3)])
             head.metal.append(claws.sweep(path, [claws.circle(r) for r in radii], out3, 0.0))
             head.prongs.append(
                 Prong(path, girdle3 + sign * offset, out3, style, f"{label}, claw {'ab'[sign < 0]}")
             )
-        return foot, girdle_pt
-    leg = np.linspace(foot, girdle_pt, 7)[:-1]
+        return foot, low
+    leg = np.linspace(foot, low, 7)[:-1]
     path = np.vstack([leg, bend])
-    radii = np.concatenate([np.linspace(r_b, r_g, 7)[:-1], np.linspace(r_g, r_t, len(bend))])
-    flat = np.concatenate([np.zeros(6), np.linspace(0, 1, len(bend))])
+    radii = np.concatenate([np.linspace(r_b, r_g, 7)[:-1], [r_g] * 3, np.linspace(r_g, r_t, len(bend) - 3)])
+    flat = np.concatenate([np.zeros(9), np.linspace(0, 1, len(bend) - 3)])
     sections = [_section(style, r, f) for r, f in zip(radii, flat, strict=True)]
     cap = 0.55 if style == "flat" else 1.0  # a tab's top is flatter than a round claw's
     head.metal.append(claws.sweep(path, sections, out3, 0.0, cap))
     head.prongs.append(Prong(path, girdle3, out3, style, label))
-    return foot, girdle_pt
+    return foot, low
+
+
+def _webs(legs, size: _Sizes, top_z: float, seat_tree: BVHTree) -> list[MeshData]:
+    """A web of metal between neighbouring legs whose feet stand close together, from the
+    band up to under the rail (an opening wider than the investment's gap between them), and
+    clear of the stone: no narrow V between converging legs for the investment to bridge."""
+    webs = []
+    thick = min(1.7 * size.rail, 0.8 * size.base, 0.9 * size.girdle)
+    for (fa, ga), (fb, gb) in zip(legs, legs[1:] + legs[:1], strict=True):
+        if len(legs) < 3 or np.linalg.norm(fa[:2] - fb[:2]) > size.base + 2 * size.gap + 0.5:
+            continue
+        for z in np.arange(top_z, min(fa[2], fb[2]) + 2 * size.base, -0.1):
+            ra = fa + (ga - fa) * (z - fa[2]) / (ga[2] - fa[2])
+            rb = fb + (gb - fb) * (z - fb[2]) / (gb[2] - fb[2])
+            quad = np.array([fa, fb, rb, ra])
+            normal = np.cross(quad[1] - quad[0], quad[3] - quad[0])
+            if np.linalg.norm(normal) < 1e-6:
+                break
+            normal /= np.linalg.norm(normal)
+            edge = np.linspace(ra, rb, 9)
+            near = min(seat_tree.find_nearest(Vector(p + side * normal * thick / 2))[3] or 9.0
+                       for p in edge for side in (-1, 1))  # fmt: skip
+            if near > 0.15:
+                webs.append(loft([quad - normal * thick / 2, quad + normal * thick / 2]))
+                break
+    return webs
 
 
 def _rail(cut_name, L, W, legs, z: float, radius: float, seat_tree) -> MeshData:
