@@ -2,7 +2,8 @@
 
 A section is a closed 2D outline in a frame that travels along the path: `o` (the wire's
 "outward" side, e.g. away from the stone) and `t` (square to it). The frame is taken from a
-fixed outward vector projected square to the path at every point, so it never twists.
+fixed side vector (one the path never runs along) projected square to the path at every
+point, so it never twists; o = t x tangent.
 """
 
 from __future__ import annotations
@@ -51,20 +52,20 @@ def _tangents(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def sweep(
     points,
     sections: list[np.ndarray],
-    outward,
+    side,
     cap_start: float = 0.0,
     cap_end: float = 1.0,
 ) -> MeshData:
     """A closed wire through `points` with one section per point. The ends are domes of
     height cap * (section's o extent): 0 gives a flat end (a foot buried in other metal)."""
     pts = np.asarray(points, dtype=float)
-    out = np.asarray(outward, dtype=float)
+    ref = np.asarray(side, dtype=float)
     tangents, _dirs = _tangents(pts)
     rings, frames = [], []
     for i, (p, tau) in enumerate(zip(pts, tangents, strict=True)):
-        o = out - np.dot(out, tau) * tau
-        o /= np.linalg.norm(o)
-        t = np.cross(tau, o)
+        t = ref - np.dot(ref, tau) * tau
+        t /= np.linalg.norm(t)
+        o = np.cross(t, tau)
         sec = sections[i]
         rings.append(p + np.outer(sec[:, 0], o) + np.outer(sec[:, 1], t))
         frames.append((o, t, tau))

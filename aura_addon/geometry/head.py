@@ -32,7 +32,6 @@ SEAT_CLEARANCE = 0.05  # mm around the girdle (a stone must drop into its seat)
 NOTCH = 0.2  # share of a prong the seat notch takes at the girdle (limit: a third)
 TIP_CLEAR = 0.03  # mm between a claw tip and the seat's crown (bent down at setting)
 CULET_GAP = {"low": 0.15, "medium": 0.9, "high": 2.0}  # culet above the band's crest, mm
-UPRIGHT = 0.4  # mm a claw runs straight up below and above the girdle, through its seat
 FOOT_DEPTH = 0.45  # mm a claw's foot goes into the band
 POINT_TURN = math.radians(50)  # the outline turns more than this at a point or corner
 HEAVY_METALS = ("platinum",)  # platinum prongs are ~20 % heavier (DESIGN.md: 1.8-2.2 mm)
@@ -223,37 +222,6 @@ def _bvh(mesh: MeshData) -> BVHTree:
     return BVHTree.FromPolygons([Vector(v) for v in mesh.verts], mesh.faces)
 
 
-def _notch_cutter(cut_name, L, W, t, half_t: float, seat_tree: BVHTree, zg: float) -> MeshData:
-    """The seat a setter cuts into one claw: the girdle's own smooth outline (a point sits in
-    a V), under and over the seat's crown and pavilion as measured on the seat (an envelope
-    over the claw's width, so the stone stays inside), reaching INWARD mm in."""
-    m = 24
-    ts = t + np.linspace(-half_t, half_t, m)
-    grow = SEAT_CLEARANCE + 0.005  # just outside the seat's own girdle
-    arc = np.array([np.array(gem_cuts.outline_point(cut_name, u % 1.0, L, W))
-                    + _outward(cut_name, u % 1.0, L, W) * grow for u in ts])  # fmt: skip
-    radius = np.linalg.norm(arc, axis=1, keepdims=True)
-    unit = arc / radius
-    insets = (0.0, 0.1, 0.25, 0.5, 0.8, 1.2)
-    crown, pavilion = [], []
-    for d in insets:
-        tops, bottoms = [], []
-        for x, y in arc - unit * (d + 0.006):
-            up = seat_tree.ray_cast(Vector((x, y, zg + 20)), Vector((0, 0, -1)))[0]
-            down = seat_tree.ray_cast(Vector((x, y, zg - 20)), Vector((0, 0, 1)))[0]
-            tops.append(zg if up is None else up.z)
-            bottoms.append(zg if down is None else down.z)
-        crown.append(max(tops) + 0.02)
-        pavilion.append(min(bottoms) - 0.02)
-    crown = np.maximum.accumulate(crown)  # higher further in (the crown rises to the table)
-    pavilion = np.minimum.accumulate(pavilion)
-    rings = []
-    for d, z in list(zip(insets, crown, strict=True))[::-1] + list(zip(insets, pavilion, strict=True)):
-        pts = arc - unit * d
-        rings.append(np.column_stack([np.vstack([[0.0, 0.0], pts]), np.full(m + 1, z)]))
-    return loft(rings)
-
-
 def _tip_height(tree: BVHTree, x: float, y: float, z0: float, reach: float) -> float:
     """Lowest height over (x, y) where a tip of this reach stays TIP_CLEAR off the seat."""
     z = z0
@@ -281,27 +249,15 @@ def _basket(head, cut_name, cut, seat, setting: Setting, band: Band, metal, prof
             rails.append(low_rail)
     head.rail_z = rails
     points = points_of(cut_name, L, W)
-    perimeter = sum(
-        np.linalg.norm(np.subtract(gem_cuts.outline_point(cut_name, (k + 1) / 256, L, W),
-                                   gem_cuts.outline_point(cut_name, k / 256, L, W)))
-        for k in range(256)
-    )  # fmt: skip
     legs = []
     for k, t in enumerate(prong_params(cut_name, setting.prongs, L, W)):
         p2 = np.array(gem_cuts.outline_point(cut_name, t, L, W))
         out2 = _outward(cut_name, t, L, W)
         at_point = any(min(abs(t - c), 1 - abs(t - c)) < 2e-3 for c in points)
         style = "v" if at_point else setting.tips
-        # the claw's own seat: as wide as the claw (or claw pair) and a little more
-        across = size.girdle * (1.25 if style == "v" else 1) + 0.8
-        if style == "double":
-            across += size.girdle + size.gap + 0.1
-        notch = _notch_cutter(cut_name, L, W, t, across / 2 / perimeter, seat_tree, zg)
-        head.cutters.append(notch)
-        legs.append(_claw(head, k, p2, out2, style, size, _bvh(notch), zg, band, rails[0]))
+        legs.append(_claw(head, k, p2, out2, style, size, seat_tree, zg, band, rails[0]))
     for z in rails:
         head.metal.append(_rail(cut_name, L, W, legs, z, size.rail, seat_tree))
-    head.metal += _webs(legs, size, rails[0] - size.rail - size.gap - 0.1, seat_tree)
 
 
 def _half_extent(style: str, r: float) -> float:
@@ -316,85 +272,119 @@ def _section(style: str, r: float, flat: float = 0.0) -> np.ndarray:
     return claws.circle(r)
 
 
+def _notch(seat_tree: BVHTree, p2, out2, half_width: float) -> tuple[MeshData, float]:
+    """The bearing a setter cuts into a claw, as a prism: a flat wall square to `out` just
+    outside the seat's girdle, and two planes over and under it as steep as the seat's crown
+    and pavilion anywhere across the claw (so the stone stays inside). Planes, not the stone's
+    facets: a facet's edge running out across a round wire leaves knife-thin teeth.
+    Returns the prism and how deep below the girdle its pavilion plane reaches the claw."""
+    out3 = np.array([out2[0], out2[1], 0.0])
+    side = np.array([-out2[1], out2[0], 0.0])
+    wall = p2 + out2 * (SEAT_CLEARANCE + 0.005)
+    hits = {}
+    for up in (True, False):
+        zs = []
+        for u in np.linspace(-half_width, half_width, 7):
+            for d in (0.005, 0.03, 0.08, 0.15, 0.3, 0.5, 0.8):
+                x, y = wall + side[:2] * u - out2 * d
+                start = Vector((x, y, 1e3 if up else -1e3))
+                hit = seat_tree.ray_cast(start, Vector((0, 0, -1 if up else 1)))[0]
+                if hit is not None:
+                    zs.append((d, u, hit.z))
+        hits[up] = zs
+    # the seat's girdle band, just inside its wall at the claw
+    x, y = p2 + out2 * (SEAT_CLEARANCE - 0.02)
+    top = seat_tree.ray_cast(Vector((x, y, 1e3)), Vector((0, 0, -1)))[0].z
+    bottom = seat_tree.ray_cast(Vector((x, y, -1e3)), Vector((0, 0, 1)))[0].z
+    crown = max([(z - top) / d for d, _u, z in hits[True]] + [0.3]) + 0.02
+    pavilion = max([(bottom - z) / d for d, _u, z in hits[False]] + [0.3]) + 0.02
+    depth = 1.2  # mm inward
+    profile = [(0.0, top), (0.0, bottom), (-depth, bottom - depth * pavilion),
+               (-depth, top + depth * crown)]  # fmt: skip
+    rings = []
+    for u in (-half_width, half_width):
+        rings.append(np.array([[*(wall + out2 * o + side[:2] * u), z] for o, z in profile]))
+    return loft(rings), pavilion
+
+
 def _claw(head, k, p2, out2, style, size: _Sizes, seat_tree, zg, band: Band, rail_z):
-    """One prong position: the leg from the band to the girdle and the claw over the crown.
-    Returns the leg's line (foot, girdle point) for the rails."""
+    """One prong position: the leg from the band, upright through its seat at the girdle,
+    and the claw bending over the crown. Returns the leg's line (foot, top of the leg)."""
     out3 = np.array([out2[0], out2[1], 0.0])
     side = np.array([-out2[1], out2[0], 0.0])
     r_b, r_g, r_t = size.base / 2, size.girdle / 2, size.tip / 2
     e_g, e_t = _half_extent(style, r_g), _half_extent(style, r_t)
+    across = e_g + 0.35
+    if style == "double":
+        across += r_g + size.gap / 2 + 0.05
+    prism, pavilion = _notch(seat_tree, p2, out2, across)
+    head.cutters.append(prism)
+    prism_tree = _bvh(prism)
     # the claw's axis at the girdle: the seat notches NOTCH of its depth out of it
-    s_g = SEAT_CLEARANCE + e_g * (1 - 2 * NOTCH)
+    bite = 2 * e_g * NOTCH
+    s_g = SEAT_CLEARANCE + e_g - bite
     girdle_pt = np.array([*(p2 + out2 * s_g), zg])
-    # the tip reaches `grip` inside the girdle, sitting just clear of the crown
+    # upright where the seat cuts it (below the girdle until the pavilion plane runs out)
+    below = max(0.6, bite * pavilion + 0.3)
+    low = girdle_pt - [0, 0, below]
+    high = girdle_pt + [0, 0, 0.25]
+    # the tip reaches `grip` inside the girdle, clear of the seat all the way up to it
     tip_xy = p2 + out2 * (e_t - size.grip)
-    tip_z = _tip_height(seat_tree, tip_xy[0], tip_xy[1], zg, e_t * (1.25 if style == "flat" else 1))
-    tip = np.array([*tip_xy, tip_z])
+    reach = e_t * (1.25 if style == "flat" else 1)
+    tip_z = _tip_height(prism_tree, tip_xy[0], tip_xy[1], high[2] + 0.3, reach)
+    for _ in range(60):
+        tip = np.array([*tip_xy, tip_z])
+        rise = tip_z - high[2]
+        bend = claws.bezier(high, high + [0, 0, 0.45 * rise], tip - [0, 0, 0.45 * rise], tip, 7)
+        radii_bend = np.linspace(e_g, reach, len(bend))
+        clear = all(
+            (prism_tree.find_nearest(Vector(q))[3] or 9) >= r + TIP_CLEAR * 0.5
+            for q, r in zip(bend[2:], radii_bend[2:], strict=True)
+            if (q[:2] - p2) @ out2 < r + SEAT_CLEARANCE
+        )
+        if clear:
+            break
+        tip_z += 0.05
     # the foot: the basket narrows toward the band and stands inside it
     half_w = band.width / 2
-    fx = girdle_pt[0] * 0.55
-    fy = float(np.clip(girdle_pt[1] * 0.55, -(half_w - r_b), half_w - r_b)) if half_w > r_b else 0
-    tilt = math.atan2(math.hypot(girdle_pt[0] - fx, girdle_pt[1] - fy), zg - band.crest_z)
+    fx = low[0] * 0.55
+    fy = float(np.clip(low[1] * 0.55, -(half_w - r_b), half_w - r_b)) if half_w > r_b else 0
+    tilt = math.atan2(math.hypot(low[0] - fx, low[1] - fy), low[2] - band.crest_z)
     depth = min(FOOT_DEPTH + r_b * math.sin(tilt), band.thickness - 0.4)
     foot = np.array([fx, fy, float(band.surface_z(fx)) - depth])
-    # upright through the seat (a leaning wire would leave a sliver beside the notch), then
-    # the bend over the crown: up, then in to the tip
-    low, high = girdle_pt - [0, 0, UPRIGHT], girdle_pt + [0, 0, UPRIGHT]
-    rise = max(tip_z - high[2], 0.2)
-    bend = claws.bezier(high, high + [0, 0, 0.5 * rise], tip - [0, 0, 0.3 * rise], tip, 5)
-    bend = np.vstack([low, girdle_pt, bend])
+    # the leg: straight from the foot, turning upright on a curve wider than the wire
+    turn = min(1.4, 0.45 * (low[2] - foot[2]))
+    leg = claws.bezier(foot, foot + (low - foot) * 0.35, low - [0, 0, turn], low, 8)
+    upright = np.linspace(low, high, 4)[1:-1]
     label = f"prong {k + 1} at ({p2[0]:+.1f}, {p2[1]:+.1f}) mm"
     girdle3 = np.array([*p2, zg])
     if style == "double":
         # one leg up to the rail, then two parallel claws a gap apart standing in the rail
-        rail_pt = foot + (low - foot) * (rail_z - foot[2]) / (low[2] - foot[2])
-        leg_line = np.linspace(foot, rail_pt, 6)
-        radii = np.linspace(r_b, r_g + 0.02, 6)
-        head.metal.append(claws.sweep(leg_line, [claws.circle(r) for r in radii], out3, 0.0, 1.0))
+        f = np.searchsorted(leg[:, 2], rail_z)
+        rail_pt = leg[min(max(f, 1), len(leg) - 1)]
+        head.metal.append(claws.sweep(np.vstack([leg[:f], [rail_pt]]) if f > 1 else np.linspace(foot, rail_pt, 3),
+                                      [claws.circle(r) for r in np.linspace(r_b, r_g + 0.02, max(f, 2) + 1)][: (f + 1 if f > 1 else 3)],
+                                      side, 0.0, 1.0))  # fmt: skip
         offset = side * (r_g + size.gap / 2 + 0.05)
         for sign in (1, -1):
-            path = np.vstack([np.linspace(rail_pt, low, 4)[:-1], bend]) + sign * offset
-            radii = np.concatenate([np.full(6, r_g), np.linspace(r_g, r_t, len(bend) - 3)])
-            head.metal.append(claws.sweep(path, [claws.circle(r) for r in radii], out3, 0.0))
+            path = np.vstack([leg[f:], upright, bend]) + sign * offset
+            path = np.vstack([[rail_pt + sign * offset], path])
+            radii = np.concatenate([np.full(len(path) - len(bend), r_g), np.linspace(r_g, r_t, len(bend))])
+            head.metal.append(claws.sweep(path, [claws.circle(r) for r in radii], side, 0.0))
             head.prongs.append(
                 Prong(path, girdle3 + sign * offset, out3, style, f"{label}, claw {'ab'[sign < 0]}")
             )
         return foot, low
-    leg = np.linspace(foot, low, 7)[:-1]
-    path = np.vstack([leg, bend])
-    radii = np.concatenate([np.linspace(r_b, r_g, 7)[:-1], [r_g] * 3, np.linspace(r_g, r_t, len(bend) - 3)])
-    flat = np.concatenate([np.zeros(9), np.linspace(0, 1, len(bend) - 3)])
+    path = np.vstack([leg, upright, bend])
+    n_leg = len(leg)
+    radii = np.concatenate([np.linspace(r_b, r_g, n_leg), np.full(len(upright), r_g),
+                            np.linspace(r_g, r_t, len(bend))])  # fmt: skip
+    flat = np.concatenate([np.zeros(n_leg + len(upright)), np.linspace(0, 1, len(bend))])
     sections = [_section(style, r, f) for r, f in zip(radii, flat, strict=True)]
     cap = 0.55 if style == "flat" else 1.0  # a tab's top is flatter than a round claw's
-    head.metal.append(claws.sweep(path, sections, out3, 0.0, cap))
+    head.metal.append(claws.sweep(path, sections, side, 0.0, cap))
     head.prongs.append(Prong(path, girdle3, out3, style, label))
     return foot, low
-
-
-def _webs(legs, size: _Sizes, top_z: float, seat_tree: BVHTree) -> list[MeshData]:
-    """A web of metal between neighbouring legs whose feet stand close together, from the
-    band up to under the rail (an opening wider than the investment's gap between them), and
-    clear of the stone: no narrow V between converging legs for the investment to bridge."""
-    webs = []
-    thick = min(1.7 * size.rail, 0.8 * size.base, 0.9 * size.girdle)
-    for (fa, ga), (fb, gb) in zip(legs, legs[1:] + legs[:1], strict=True):
-        if len(legs) < 3 or np.linalg.norm(fa[:2] - fb[:2]) > size.base + 2 * size.gap + 0.5:
-            continue
-        for z in np.arange(top_z, min(fa[2], fb[2]) + 2 * size.base, -0.1):
-            ra = fa + (ga - fa) * (z - fa[2]) / (ga[2] - fa[2])
-            rb = fb + (gb - fb) * (z - fb[2]) / (gb[2] - fb[2])
-            quad = np.array([fa, fb, rb, ra])
-            normal = np.cross(quad[1] - quad[0], quad[3] - quad[0])
-            if np.linalg.norm(normal) < 1e-6:
-                break
-            normal /= np.linalg.norm(normal)
-            edge = np.linspace(ra, rb, 9)
-            near = min(seat_tree.find_nearest(Vector(p + side * normal * thick / 2))[3] or 9.0
-                       for p in edge for side in (-1, 1))  # fmt: skip
-            if near > 0.15:
-                webs.append(loft([quad - normal * thick / 2, quad + normal * thick / 2]))
-                break
-    return webs
 
 
 def _rail(cut_name, L, W, legs, z: float, radius: float, seat_tree) -> MeshData:
