@@ -309,7 +309,7 @@ def _notch(seat_tree: BVHTree, p2, out2, half_width: float) -> tuple[MeshData, f
 
 def _claw(head, k, p2, out2, style, size: _Sizes, seat_tree, zg, band: Band, rail_z):
     """One prong position: the leg from the band, upright through its seat at the girdle,
-    and the claw bending over the crown. Returns the leg's line (foot, top of the leg)."""
+    and the claw bending over the crown. Returns the leg's axis (band end first)."""
     out3 = np.array([out2[0], out2[1], 0.0])
     side = np.array([-out2[1], out2[0], 0.0])
     r_b, r_g, r_t = size.base / 2, size.girdle / 2, size.tip / 2
@@ -374,7 +374,7 @@ def _claw(head, k, p2, out2, style, size: _Sizes, seat_tree, zg, band: Band, rai
             head.prongs.append(
                 Prong(path, girdle3 + sign * offset, out3, style, f"{label}, claw {'ab'[sign < 0]}")
             )
-        return foot, low
+        return leg
     path = np.vstack([leg, upright, bend])
     n_leg = len(leg)
     radii = np.concatenate([np.linspace(r_b, r_g, n_leg), np.full(len(upright), r_g),
@@ -384,38 +384,40 @@ def _claw(head, k, p2, out2, style, size: _Sizes, seat_tree, zg, band: Band, rai
     cap = 0.55 if style == "flat" else 1.0  # a tab's top is flatter than a round claw's
     head.metal.append(claws.sweep(path, sections, side, 0.0, cap))
     head.prongs.append(Prong(path, girdle3, out3, style, label))
-    return foot, low
+    return leg
+
+
+def _at_height(leg: np.ndarray, z: float) -> np.ndarray:
+    """The point of a leg's axis (rising from the band) at height z."""
+    return np.array([np.interp(z, leg[:, 2], leg[:, i]) for i in range(3)])
 
 
 def _rail(cut_name, L, W, legs, z: float, radius: float, seat_tree) -> MeshData:
-    """A gallery rail at height z: through every leg, following the stone's outline between
-    them (interpolating the outline's scale), pushed out where it would come near the seat."""
-    n = 64
-    params = np.arange(n) / n
-    outline = np.array([gem_cuts.outline_point(cut_name, t, L, W) for t in params])
-    outline_angles = np.arctan2(outline[:, 1], outline[:, 0])
-    angles, scales = [], []
-    for foot, top in legs:
-        f = (z - foot[2]) / (top[2] - foot[2])
-        p = foot + (top - foot) * f
-        angle = math.atan2(p[1], p[0])
-        i = int(np.argmin(np.abs(np.remainder(outline_angles - angle + np.pi, 2 * np.pi) - np.pi)))
-        angles.append(angle)
-        scales.append(math.hypot(p[0], p[1]) / max(np.linalg.norm(outline[i]), 1e-9))
+    """A gallery rail at height z: through every leg, its distance from the centre blended
+    between the legs by angle, never nearer the stone than its radius and a little more, and
+    smoothed, so it turns gently even where the stone has a point (a tight turn folds a tube)."""
+    n = 96
+    theta = np.linspace(-np.pi, np.pi, n, endpoint=False)
+    points = [_at_height(leg, z) for leg in legs]
+    angles = np.array([math.atan2(p[1], p[0]) for p in points])
+    radii = np.array([math.hypot(p[0], p[1]) for p in points])
     order = np.argsort(angles)
-    a = np.array(angles)[order]
-    s = np.array(scales)[order]
-    a_ext = np.concatenate([a - 2 * math.pi, a, a + 2 * math.pi])
-    s_ext = np.concatenate([s, s, s])
-    pts = []
-    for q, qa in zip(outline, outline_angles, strict=True):
-        x, y = q * float(np.interp(qa, a_ext, s_ext))
-        _loc, _n, _i, d = seat_tree.find_nearest(Vector((x, y, z)))
-        if d is not None and d < radius + 0.15:  # keep the rail off the stone's pavilion
-            away = np.array([x, y]) / max(math.hypot(x, y), 1e-9)
-            x, y = np.array([x, y]) + away * (radius + 0.15 - d)
-        pts.append((x, y, z))
-    return tube_loop(np.array(pts), radius, segments=10)
+    a, r = angles[order], radii[order]
+    a_ext = np.concatenate([a - 2 * np.pi, a, a + 2 * np.pi])
+    r_ext = np.concatenate([r, r, r])
+    want = np.interp(theta, a_ext, r_ext)
+    for k, th in enumerate(theta):  # clear of the stone's pavilion at this height
+        direction = Vector((math.cos(th), math.sin(th), 0.0))
+        hit = seat_tree.ray_cast(Vector((0.0, 0.0, z)), direction)[0]
+        if hit is not None:
+            want[k] = max(want[k], math.hypot(hit.x, hit.y) + radius + 0.15)
+    window = 5  # a circular moving maximum, then a moving mean: bulges, never dents
+    padded = np.concatenate([want[-window:], want, want[:window]])
+    want = np.array([padded[k : k + 2 * window + 1].max() for k in range(n)])
+    padded = np.concatenate([want[-window:], want, want[:window]])
+    want = np.convolve(padded, np.ones(2 * window + 1) / (2 * window + 1), mode="valid")
+    path = np.column_stack([want * np.cos(theta), want * np.sin(theta), np.full(n, z)])
+    return tube_loop(path, radius, segments=10)
 
 
 def _outline(cut: str, length: float, width: float, n: int, z, grow: float = 0.0) -> np.ndarray:
