@@ -293,9 +293,14 @@ def _notch(seat_tree: BVHTree, p2, out2, half_width: float) -> tuple[MeshData, f
                     zs.append((d, u, hit.z))
         hits[up] = zs
     # the seat's girdle band, just inside its wall at the claw
-    x, y = p2 + out2 * (SEAT_CLEARANCE - 0.02)
-    top = seat_tree.ray_cast(Vector((x, y, 1e3)), Vector((0, 0, -1)))[0].z
-    bottom = seat_tree.ray_cast(Vector((x, y, -1e3)), Vector((0, 0, 1)))[0].z
+    top, bottom = -math.inf, math.inf
+    for inset in (0.02, 0.05, 0.1, 0.2):  # a sharp point of a coarse seat may need a step in
+        x, y = p2 + out2 * (SEAT_CLEARANCE - inset)
+        up = seat_tree.ray_cast(Vector((x, y, 1e3)), Vector((0, 0, -1)))[0]
+        down = seat_tree.ray_cast(Vector((x, y, -1e3)), Vector((0, 0, 1)))[0]
+        if up is not None and down is not None:
+            top, bottom = up.z, down.z
+            break
     crown = max([(z - top) / d for d, _u, z in hits[True]] + [0.3]) + 0.02
     pavilion = max([(bottom - z) / d for d, _u, z in hits[False]] + [0.3]) + 0.02
     depth = 1.2  # mm inward
@@ -360,17 +365,17 @@ def _claw(head, k, p2, out2, style, size: _Sizes, seat_tree, zg, band: Band, rai
     girdle3 = np.array([*p2, zg])
     if style == "double":
         # one leg up to the rail, then two parallel claws a gap apart standing in the rail
-        f = np.searchsorted(leg[:, 2], rail_z)
-        rail_pt = leg[min(max(f, 1), len(leg) - 1)]
-        head.metal.append(claws.sweep(np.vstack([leg[:f], [rail_pt]]) if f > 1 else np.linspace(foot, rail_pt, 3),
-                                      [claws.circle(r) for r in np.linspace(r_b, r_g + 0.02, max(f, 2) + 1)][: (f + 1 if f > 1 else 3)],
-                                      side, 0.0, 1.0))  # fmt: skip
+        rail_pt = _at_height(leg, rail_z)
+        below = leg[leg[:, 2] < rail_z - 0.05]
+        stem = np.vstack([below, [rail_pt]])
+        radii = np.linspace(r_b, r_g + 0.02, len(stem))
+        head.metal.append(claws.sweep(stem, [claws.circle(r) for r in radii], side, 0.0, 1.0))
         offset = side * (r_g + size.gap / 2 + 0.05)
+        above = leg[leg[:, 2] > rail_z + 0.05]
         for sign in (1, -1):
-            path = np.vstack([leg[f:], upright, bend]) + sign * offset
-            path = np.vstack([[rail_pt + sign * offset], path])
+            path = np.vstack([[rail_pt], above, upright, bend]) + sign * offset
             radii = np.concatenate([np.full(len(path) - len(bend), r_g), np.linspace(r_g, r_t, len(bend))])
-            head.metal.append(claws.sweep(path, [claws.circle(r) for r in radii], side, 0.0))
+            head.metal.append(claws.sweep(path, [claws.circle(r) for r in radii], side, 1.0))
             head.prongs.append(
                 Prong(path, girdle3 + sign * offset, out3, style, f"{label}, claw {'ab'[sign < 0]}")
             )
