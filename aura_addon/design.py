@@ -12,7 +12,8 @@ import bmesh
 import bpy
 
 from . import pipeline
-from .geometry import checks, scene
+from .geometry import checks, prong_checks, scene
+from .jewelry import process
 from .jewelry.materials import METALS
 from .jewelry.spec import DesignSpec, SpecError
 from .tasks import UserError
@@ -133,13 +134,20 @@ def recheck(result: pipeline.BuildResult) -> tuple[dict, list[int]]:
     spec = result.spec
     report = dict(result.report)
     stats = checks.mesh_stats(result.metal.data)
-    prong = _prong_diameter(spec, report)
     found = checks.evaluate(
         stats,
         expected_diameter=spec.size.inner_diameter_mm,
         shank_thickness=min(spec.shank.thickness_mm, spec.shank.thickness_top),
-        prong_diameter=prong,
     )
+    thin = list(stats.thin_faces)
+    hd = pipeline.build_parts(spec)[3] if spec.gem is not None else None
+    if hd is not None:  # prongs and stones measured again on the metal as it is now
+        head_found, head_figures, faces = prong_checks.check_head(
+            result.metal.data, hd, stats.inner_diameter_mm, process.profile(spec.process.profile)
+        )
+        found += head_found
+        report["head"] = head_figures
+        thin = sorted(set(thin) | set(faces))
     metal = METALS[spec.metal]
     report.update(
         spec=spec.to_dict(),
@@ -157,16 +165,7 @@ def recheck(result: pipeline.BuildResult) -> tuple[dict, list[int]]:
     )
     report.setdefault("timings_s", {})
     result.report = report
-    return report, stats.thin_faces
-
-
-def _prong_diameter(spec: DesignSpec, report: dict) -> float | None:
-    for check in report.get("checks", []):
-        if check.get("name") == "prong_diameter":
-            return check.get("value")
-    if spec.gem is None or spec.setting.type != "prong":
-        return None
-    return pipeline.build_parts(spec)[3].prong_diameter
+    return report, thin
 
 
 def _r(value, digits: int = 4):

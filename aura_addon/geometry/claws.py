@@ -36,9 +36,7 @@ def bezier(p0, p1, p2, p3, n: int) -> np.ndarray:
     """n points of a cubic Bezier curve (end points included)."""
     s = np.linspace(0, 1, n)[:, None]
     p0, p1, p2, p3 = (np.asarray(p, dtype=float) for p in (p0, p1, p2, p3))
-    return (
-        (1 - s) ** 3 * p0 + 3 * (1 - s) ** 2 * s * p1 + 3 * (1 - s) * s**2 * p2 + s**3 * p3
-    )
+    return (1 - s) ** 3 * p0 + 3 * (1 - s) ** 2 * s * p1 + 3 * (1 - s) * s**2 * p2 + s**3 * p3
 
 
 def _tangents(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -106,7 +106,9 @@ def _cut_data(cut: str, length: float, width: float, grow: float = 0.0):
 
 def _outward(cut: str, t: float, length: float, width: float, eps: float = 1e-4) -> np.ndarray:
     """Unit direction straight out of the outline at t (the bisector at a corner)."""
-    p, a, b = (np.array(gem_cuts.outline_point(cut, s, length, width)) for s in (t, t - eps, t + eps))
+    p, a, b = (
+        np.array(gem_cuts.outline_point(cut, s, length, width)) for s in (t, t - eps, t + eps)
+    )
     tangent = (p - a) / np.linalg.norm(p - a) + (b - p) / np.linalg.norm(b - p)
     out = np.array([tangent[1], -tangent[0]])  # the outline runs counter-clockwise
     return out / np.linalg.norm(out)
@@ -278,7 +280,6 @@ def _notch(seat_tree: BVHTree, p2, out2, half_width: float) -> tuple[MeshData, f
     and pavilion anywhere across the claw (so the stone stays inside). Planes, not the stone's
     facets: a facet's edge running out across a round wire leaves knife-thin teeth.
     Returns the prism and how deep below the girdle its pavilion plane reaches the claw."""
-    out3 = np.array([out2[0], out2[1], 0.0])
     side = np.array([-out2[1], out2[0], 0.0])
     wall = p2 + out2 * (SEAT_CLEARANCE + 0.005)
     hits = {}
@@ -374,7 +375,9 @@ def _claw(head, k, p2, out2, style, size: _Sizes, seat_tree, zg, band: Band, rai
         above = leg[leg[:, 2] > rail_z + 0.05]
         for sign in (1, -1):
             path = np.vstack([[rail_pt], above, upright, bend]) + sign * offset
-            radii = np.concatenate([np.full(len(path) - len(bend), r_g), np.linspace(r_g, r_t, len(bend))])
+            radii = np.concatenate(
+                [np.full(len(path) - len(bend), r_g), np.linspace(r_g, r_t, len(bend))]
+            )
             head.metal.append(claws.sweep(path, [claws.circle(r) for r in radii], side, 1.0))
             head.prongs.append(
                 Prong(path, girdle3 + sign * offset, out3, style, f"{label}, claw {'ab'[sign < 0]}")
