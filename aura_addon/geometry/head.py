@@ -26,7 +26,7 @@ from ..jewelry import gem_cuts
 from ..jewelry.process import LOST_WAX, ProcessProfile
 from ..jewelry.spec import Gem, Setting
 from . import claws
-from .meshdata import MeshData, loft, tube_loop
+from .meshdata import MeshData, concat, loft, tube_loop
 
 SEAT_CLEARANCE = 0.05  # mm around the girdle (a stone must drop into its seat)
 NOTCH = 0.2  # share of a prong the seat notch takes at the girdle (limit: a third)
@@ -243,7 +243,7 @@ def _basket(head, cut_name, cut, seat, setting: Setting, band: Band, metal, prof
     girdle_bottom = zg - cut.girdle_top
     pavilion = cut.pavilion_depth
     # rails: one just under the girdle; a high head gets a second one lower down
-    rails = [girdle_bottom - max(0.25 * pavilion, size.rail + 0.35)]
+    rails = [girdle_bottom - max(0.25 * pavilion, size.rail + 0.35) - 0.037]
     low_rail = (rails[0] + band.crest_z) / 2
     spacing = 2 * size.rail + max(0.4, size.gap)
     if setting.height == "high" and rails[0] - low_rail >= spacing:
@@ -258,8 +258,9 @@ def _basket(head, cut_name, cut, seat, setting: Setting, band: Band, metal, prof
         at_point = any(min(abs(t - c), 1 - abs(t - c)) < 2e-3 for c in points)
         style = "v" if at_point else setting.tips
         legs.append(_claw(head, k, p2, out2, style, size, seat_tree, zg, band, rails[0]))
+    prisms = _bvh(concat(head.cutters))
     for z in rails:
-        head.metal.append(_rail(cut_name, L, W, legs, z, size.rail, seat_tree))
+        head.metal.append(_rail(cut_name, L, W, legs, z, size.rail, seat_tree, prisms))
 
 
 def _half_extent(style: str, r: float) -> float:
@@ -274,7 +275,7 @@ def _section(style: str, r: float, flat: float = 0.0) -> np.ndarray:
     return claws.circle(r)
 
 
-def _notch(seat_tree: BVHTree, p2, out2, half_width: float) -> tuple[MeshData, float]:
+def _notch(seat_tree: BVHTree, p2, out2, half_width: float, depth: float) -> tuple[MeshData, float]:
     """The bearing a setter cuts into a claw, as a prism: a flat wall square to `out` just
     outside the seat's girdle, and two planes over and under it as steep as the seat's crown
     and pavilion anywhere across the claw (so the stone stays inside). Planes, not the stone's
@@ -286,7 +287,7 @@ def _notch(seat_tree: BVHTree, p2, out2, half_width: float) -> tuple[MeshData, f
     for up in (True, False):
         zs = []
         for u in np.linspace(-half_width, half_width, 7):
-            for d in (0.005, 0.03, 0.08, 0.15, 0.3, 0.5, 0.8):
+            for d in (0.005, 0.03, 0.08, 0.15, 0.3, 0.5, 0.8)[: 3 + int(depth / 0.25)]:
                 x, y = wall + side[:2] * u - out2 * d
                 start = Vector((x, y, 1e3 if up else -1e3))
                 hit = seat_tree.ray_cast(start, Vector((0, 0, -1 if up else 1)))[0]
@@ -304,7 +305,6 @@ def _notch(seat_tree: BVHTree, p2, out2, half_width: float) -> tuple[MeshData, f
             break
     crown = max([(z - top) / d for d, _u, z in hits[True]] + [0.3]) + 0.02
     pavilion = max([(bottom - z) / d for d, _u, z in hits[False]] + [0.3]) + 0.02
-    depth = 1.2  # mm inward
     profile = [(0.0, top), (0.0, bottom), (-depth, bottom - depth * pavilion),
                (-depth, top + depth * crown)]  # fmt: skip
     rings = []
@@ -320,10 +320,10 @@ def _claw(head, k, p2, out2, style, size: _Sizes, seat_tree, zg, band: Band, rai
     side = np.array([-out2[1], out2[0], 0.0])
     r_b, r_g, r_t = size.base / 2, size.girdle / 2, size.tip / 2
     e_g, e_t = _half_extent(style, r_g), _half_extent(style, r_t)
-    across = e_g + 0.35
+    across = e_g + 0.12
     if style == "double":
         across += r_g + size.gap / 2 + 0.05
-    prism, pavilion = _notch(seat_tree, p2, out2, across)
+    prism, pavilion = _notch(seat_tree, p2, out2, across, 2 * e_g * NOTCH + 0.3)
     head.cutters.append(prism)
     prism_tree = _bvh(prism)
     # the claw's axis at the girdle: the seat notches NOTCH of its depth out of it
@@ -400,12 +400,12 @@ def _at_height(leg: np.ndarray, z: float) -> np.ndarray:
     return np.array([np.interp(z, leg[:, 2], leg[:, i]) for i in range(3)])
 
 
-def _rail(cut_name, L, W, legs, z: float, radius: float, seat_tree) -> MeshData:
+def _rail(cut_name, L, W, legs, z: float, radius: float, seat_tree, prisms) -> MeshData:
     """A gallery rail at height z: through every leg, its distance from the centre blended
     between the legs by angle, never nearer the stone than its radius and a little more, and
     smoothed, so it turns gently even where the stone has a point (a tight turn folds a tube)."""
-    n = 96
-    theta = np.linspace(-np.pi, np.pi, n, endpoint=False)
+    n = 90
+    theta = np.linspace(-np.pi, np.pi, n, endpoint=False) + np.pi / n
     points = [_at_height(leg, z) for leg in legs]
     angles = np.array([math.atan2(p[1], p[0]) for p in points])
     radii = np.array([math.hypot(p[0], p[1]) for p in points])
@@ -416,16 +416,17 @@ def _rail(cut_name, L, W, legs, z: float, radius: float, seat_tree) -> MeshData:
     want = np.interp(theta, a_ext, r_ext)
     for k, th in enumerate(theta):  # clear of the stone's pavilion at this height
         direction = Vector((math.cos(th), math.sin(th), 0.0))
-        hit = seat_tree.ray_cast(Vector((0.0, 0.0, z)), direction)[0]
-        if hit is not None:
-            want[k] = max(want[k], math.hypot(hit.x, hit.y) + radius + 0.15)
+        for tree, margin in ((seat_tree, 0.15), (prisms, 0.1)):
+            hit = tree.ray_cast(Vector((0.0, 0.0, z)), direction)[0]
+            if hit is not None:
+                want[k] = max(want[k], math.hypot(hit.x, hit.y) + radius + margin)
     window = 5  # a circular moving maximum, then a moving mean: bulges, never dents
     padded = np.concatenate([want[-window:], want, want[:window]])
     want = np.array([padded[k : k + 2 * window + 1].max() for k in range(n)])
     padded = np.concatenate([want[-window:], want, want[:window]])
     want = np.convolve(padded, np.ones(2 * window + 1) / (2 * window + 1), mode="valid")
     path = np.column_stack([want * np.cos(theta), want * np.sin(theta), np.full(n, z)])
-    return tube_loop(path, radius, segments=10)
+    return tube_loop(path, radius, segments=11)  # odd: no level edge along its top or bottom
 
 
 def _outline(cut: str, length: float, width: float, n: int, z, grow: float = 0.0) -> np.ndarray:
