@@ -305,3 +305,28 @@ def test_the_parser_imports_no_bpy_and_nothing_heavy():
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 ct round diamond, cathedral, high set, double claws, split shank",
+         {"setting.head": "cathedral", "setting.height": "high", "setting.tips": "double",
+          "shank.shoulders": "split", "setting.type": "prong"}),
+        ("oval sapphire in a low set basket with tab prongs and tapered shoulders",
+         {"setting.head": "basket", "setting.height": "low", "setting.tips": "flat",
+          "shank.shoulders": "tapered"}),
+        ("solitaire with v-prongs, cathedral shoulders, platinum",
+         {"setting.tips": "v", "shank.shoulders": "cathedral"}),
+        ("princess cut with claw tips on a flat profile band",
+         {"setting.tips": "round", "shank.profile": "flat"}),
+    ],
+)  # fmt: skip
+def test_head_and_shoulder_words(text, expected):
+    result = parse(text)
+    for path, value in expected.items():
+        assert field(result.spec, path) == value, (path, result.spec.to_dict())
+    for path in expected:
+        if path != "setting.type":
+            assert result.understood[path]["source"] == "words", path
+    assert not any("cathedral" in w or "split" in w for w in result.to_dict().get("ignored", []))
