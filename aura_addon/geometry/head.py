@@ -430,13 +430,19 @@ def _rail(cut_name, L, W, legs, z: float, radius: float, seat_tree, prisms) -> M
 
 
 def _outline(cut: str, length: float, width: float, n: int, z, grow: float = 0.0) -> np.ndarray:
-    """The outline grown `grow` mm straight out at every point (not scaled), at height z
-    (a number, or one per point)."""
+    """The outline offset `grow` mm outward (at a corner, far enough along its bisector that
+    both sides stand `grow` off), at height z (a number, or one per point)."""
     pts = []
+    eps = 1e-4
     for i in range(n):
         t = i / n
-        p = np.array(gem_cuts.outline_point(cut, t, length, width))
-        pts.append(p + _outward(cut, t, length, width) * grow)
+        p, a, b = (
+            np.array(gem_cuts.outline_point(cut, s, length, width)) for s in (t, t - eps, t + eps)
+        )
+        ta = (p - a) / np.linalg.norm(p - a)
+        tb = (b - p) / np.linalg.norm(b - p)
+        half = math.acos(float(np.clip(np.dot(ta, tb), -1, 1))) / 2
+        pts.append(p + _outward(cut, t, length, width) * grow / max(math.cos(half), 0.62))
     pts = np.array(pts)
     return np.column_stack([pts, np.broadcast_to(z, (n,))])
 
@@ -461,7 +467,8 @@ def _bezel(head: Head, cut_name: str, cut, band: Band, profile: ProcessProfile) 
     base[:, 1] *= min(1.0, half / max(np.abs(base[:, 1]).max(), 1e-9))
     base[:, 0] *= 0.8
     base[:, 2] = band.surface_z(base[:, 0]) - 0.6
-    head.metal.append(loft([lip, girdle, mid, base]))
+    between = [mid + (base - mid) * f for f in (0.25, 0.5, 0.75)]  # small faces where it
+    head.metal.append(loft([lip, girdle, mid, *between, base]))  # meets the band's round top
     # the opening over the stone, a hair outside the seat's girdle band
     grow = SEAT_CLEARANCE + 0.02
     opening = [_outline(cut_name, L, W, n, h, grow) for h in (zg, top + 1.0)]
