@@ -131,6 +131,7 @@ def build(
         )
         results += found
         thin = sorted(set(thin) | set(faces))
+    t_head = time.perf_counter()
     metal = METALS[spec.metal]
     report = {
         "name": label,
@@ -161,6 +162,7 @@ def build(
             "parts": round(t_parts - t0, 4),
             "fuse": round(t_fuse - t_parts, 4),
             "checks": round(t_checks - t_fuse, 4),
+            "head_checks": round(t_head - t_checks, 4),
         },
     }
     return BuildResult(spec, metal_obj, stone_objs, report, thin)

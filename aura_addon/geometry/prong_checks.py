@@ -100,12 +100,12 @@ def _inside_distance(points: np.ndarray, segs: np.ndarray, normals: np.ndarray):
     a, b = segs[:, 0], segs[:, 1]
     ab = b - a
     rel = points[:, None, :] - a[None]
-    t = np.clip((rel * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-18), 0, 1)
-    gap = rel - ab * t[..., None]  # from the nearest point of each segment to the point
-    dist = np.sqrt((gap * gap).sum(-1))
+    along = np.einsum("gsk,sk->gs", rel, ab) / np.maximum(np.einsum("sk,sk->s", ab, ab), 1e-18)
+    gap = rel - ab * np.clip(along, 0, 1)[..., None]  # nearest point of each segment -> point
+    dist = np.sqrt(np.einsum("gsk,gsk->gs", gap, gap))
     best = dist.min(axis=1)
     tied = dist <= best[:, None] + 1e-7
-    side = ((gap * normals[None]).sum(-1) * tied).sum(axis=1)
+    side = np.einsum("gs,gs->g", np.einsum("gsk,sk->gs", gap, normals), tied)
     return best, side < 0
 
 
@@ -115,7 +115,7 @@ def inscribed(segs: np.ndarray, normals: np.ndarray, reach: float) -> tuple[floa
     best, centre = 0.0, np.zeros(2)
     span, mid = reach, np.zeros(2)
     lo = np.minimum(np.linalg.norm(segs[:, 0], axis=1), np.linalg.norm(segs[:, 1], axis=1))
-    keep = lo < 3 * reach
+    keep = lo < reach + 0.8  # circles wider than that pass anyway
     segs, normals = segs[keep], normals[keep]
     if len(segs) == 0:
         return 0.0, centre
@@ -183,14 +183,14 @@ class _Stone:
         return None if hit is None else hit.z
 
 
-def measure_prong(metal: Metal, stone: _Stone, prong) -> dict:
+def measure_prong(metal: Metal, stone: _Stone, prong, tri_pts: np.ndarray | None = None) -> dict:
     """One claw: its narrowest section, grip over the girdle and seat notch, with places."""
     axis = np.asarray(prong.axis, dtype=float)
     out = np.asarray(prong.out, dtype=float)
     side = np.array([-out[1], out[0], 0.0])
     reach = 1.2  # mm from the axis an inscribed circle's centre may lie (claws are < 2.4 mm)
     lo, hi = axis.min(axis=0) - 3.0, axis.max(axis=0) + 3.0
-    tri_pts = metal.verts[metal.tris]
+    tri_pts = metal.verts[metal.tris] if tri_pts is None else tri_pts
     near = ((tri_pts.max(axis=1) > lo) & (tri_pts.min(axis=1) < hi)).all(axis=1)
     tri_pts = tri_pts[near]
     narrow, at = math.inf, None
@@ -267,7 +267,8 @@ def measure_head(metal: Metal, stone_mesh: MeshData, prongs, bezel: bool, inner_
         "min_culet_clearance_mm": profile.min_culet_clearance_mm,
     }}  # fmt: skip
     if prongs:
-        rows = [measure_prong(metal, stone, p) for p in prongs]
+        tri_pts = metal.verts[metal.tris]
+        rows = [measure_prong(metal, stone, p, tri_pts) for p in prongs]
         figures["prongs"] = rows
         checks += _prong_checks(metal, rows, profile)
     if bezel:
