@@ -56,15 +56,17 @@ def _stone_list(spec: DesignSpec, hd: head.Head | None) -> list[dict]:
 def build_parts(spec: DesignSpec, motif_path=None):
     """Every part as mesh data: (shank, other metal parts, seat cutters, head or None)."""
     diameter = spec.size.inner_diameter_mm
-    base = shank.shank_mesh(spec.shank, diameter)
-    crest = shank.top_outer_radius(spec.shank, diameter)
+    band_spec = shank.with_shoulders(spec.shank)
+    base = shank.shank_mesh(band_spec, diameter)
+    crest = shank.top_outer_radius(band_spec, diameter)
     parts: list[MeshData] = []
     cutters: list[MeshData] = []
     hd = None
     if spec.gem is not None:
-        band = head.Band(crest, spec.shank.width_top, spec.shank.thickness_top)
+        band = head.Band(crest, band_spec.width_top, band_spec.thickness_top)
         hd = head.build_head(spec.gem, spec.setting, band, metal=spec.metal,
-                             profile=process.profile(spec.process.profile))  # fmt: skip
+                             profile=process.profile(spec.process.profile),
+                             shoulders=spec.shank.shoulders)  # fmt: skip
         parts += hd.metal
         cutters += hd.cutters
     if motif_path is not None and spec.motif is not None:

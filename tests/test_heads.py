@@ -66,7 +66,7 @@ def test_four_claw_basket_in_every_metal(cut, metal, tmp_path):
 @pytest.mark.parametrize(
     "setting",
     [{"tips": "flat"}, {"tips": "v"}, {"height": "low"}, {"height": "high"}, {"prongs": 6},
-     {"prongs": 3}, {"type": "bezel"}],
+     {"prongs": 3}, {"type": "bezel"}, {"head": "cathedral"}, {"head": "cathedral", "prongs": 6}],
 )  # fmt: skip
 def test_tips_heights_and_bezel(setting):
     _spec, result, _ = build({"setting": setting})
@@ -76,6 +76,34 @@ def test_tips_heights_and_bezel(setting):
         assert 0.5 <= lip <= 0.75
     else:
         assert_claws(result)
+
+
+def test_cathedral_arches_rise_from_the_shoulders(tmp_path):
+    """Arches leave the band well down the shoulders and rise into the head: metal outside
+    the band's top, beside the head, that a plain basket does not have."""
+    _spec, plain, plain_mesh = build({}, tmp_path)
+    _spec, cathedral, mesh = build({"shank": {"shoulders": "cathedral"}}, tmp_path)
+    assert not failed(cathedral), failed(cathedral)
+    assert mesh.is_watertight and len(mesh.split(only_watertight=False)) == 1
+    assert_claws(cathedral)
+
+    def beside_head(m):  # metal 4.6-6 mm off the centre line, over the band, past the rail
+        v = m.vertices
+        radius = np.hypot(v[:, 0], v[:, 2])
+        return int(((np.abs(v[:, 0]) > 4.6) & (np.abs(v[:, 0]) < 6) & (radius > 10.6)).sum())
+
+    assert beside_head(plain_mesh) == 0 and beside_head(mesh) > 50
+    assert cathedral.report["weight_g"] > plain.report["weight_g"]
+
+
+def test_tapered_shoulders_widen_the_band_under_the_head(tmp_path):
+    spec, result, mesh = build({"shank": {"shoulders": "tapered"}}, tmp_path)
+    assert not failed(result), failed(result)
+    v = mesh.vertices
+    bottom = v[v[:, 2] < -spec.size.inner_diameter_mm / 2]
+    assert np.ptp(bottom[:, 1]) == pytest.approx(2.2, abs=0.05)  # the plain width below
+    top = v[(v[:, 2] > 0) & (np.abs(v[:, 0]) < 0.5) & (np.hypot(v[:, 0], v[:, 2]) < 11.0)]
+    assert np.ptp(top[:, 1]) >= 2.2 * 1.4  # widened under the head
 
 
 def test_one_carat_round_claws_measure_like_the_bench(tmp_path):

@@ -197,6 +197,7 @@ def build_head(
     *,
     metal: str = "gold_18k_yellow",
     profile: ProcessProfile = LOST_WAX,
+    shoulders: str = "plain",
 ) -> Head:
     """The stone, its seat and the head's metal, standing on the band's crest."""
     if not isinstance(band, Band):
@@ -214,7 +215,8 @@ def build_head(
         head.cutters.append(seat)
         _bezel(head, gem.cut, cut, band, profile)
     else:
-        _basket(head, gem.cut, cut, seat, setting, band, metal, profile)
+        arches = setting.head == "cathedral" or shoulders == "cathedral"
+        _basket(head, gem.cut, cut, seat, setting, band, metal, profile, arches)
     stone_top = girdle_z + cut.table_z
     head.top_z = max([stone_top] + [float(m.verts[:, 2].max()) for m in head.metal])
     return head
@@ -235,7 +237,9 @@ def _tip_height(tree: BVHTree, x: float, y: float, z0: float, reach: float) -> f
     return z
 
 
-def _basket(head, cut_name, cut, seat, setting: Setting, band: Band, metal, profile) -> None:
+def _basket(
+    head, cut_name, cut, seat, setting: Setting, band: Band, metal, profile, arches
+) -> None:
     L, W = cut.length, cut.width
     size = _sizes(min(L, W), metal, profile, setting.tips)
     seat_tree = _bvh(seat)
@@ -261,6 +265,8 @@ def _basket(head, cut_name, cut, seat, setting: Setting, band: Band, metal, prof
     prisms = _bvh(concat(head.cutters))
     for z in rails:
         head.metal.append(_rail(cut_name, L, W, legs, z, size.rail, seat_tree, prisms))
+    if arches:
+        head.metal += cathedral_arches(head.metal[-len(rails)], rails[0], size.rail, band)
 
 
 def _half_extent(style: str, r: float) -> float:
@@ -427,6 +433,27 @@ def _rail(cut_name, L, W, legs, z: float, radius: float, seat_tree, prisms) -> M
     want = np.convolve(padded, np.ones(2 * window + 1) / (2 * window + 1), mode="valid")
     path = np.column_stack([want * np.cos(theta), want * np.sin(theta), np.full(n, z)])
     return tube_loop(path, radius, segments=11)  # odd: no level edge along its top or bottom
+
+
+def cathedral_arches(rail: MeshData, rail_z: float, rail_r: float, band: Band) -> list[MeshData]:
+    """Two arches rising from the band's shoulders into the gallery rail, one each side
+    across the finger: they leave the band square to it and meet the rail from below."""
+    arches = []
+    width = min(0.42 * band.width, 0.95)  # half width along the finger
+    thick = max(rail_r, 0.5)  # half thickness
+    near_axis = np.abs(rail.verts[:, 1]) < 0.3
+    for sign in (1.0, -1.0):
+        x_rail = float((rail.verts[near_axis, 0] * sign).max()) - rail_r  # the rail's axis
+        end = np.array([sign * (x_rail - 0.1 * rail_r), 0.0, rail_z - 0.2 * rail_r])
+        x_start = x_rail + 2.4
+        theta = math.asin(min(x_start / band.crest_z, 0.9))
+        normal = np.array([sign * math.sin(theta), 0.0, math.cos(theta)])
+        start = normal * (band.crest_z - min(0.6, band.thickness / 2))
+        path = claws.bezier(start, start + normal * 1.6, end + [sign * 1.2, 0, -0.9], end, 12)
+        f = np.linspace(0, 1, len(path))
+        sections = [claws.circle(thick, width + (rail_r * 0.9 - width) * k) for k in f]
+        arches.append(claws.sweep(path, sections, (0.0, 1.0, 0.0), 0.0, 1.0))
+    return arches
 
 
 def _outline(cut: str, length: float, width: float, n: int, z, grow: float = 0.0) -> np.ndarray:
