@@ -123,13 +123,12 @@ _PROFILE_WORDS = {
 _UNAVAILABLE = (
     r"hidden\s+halo|halo|micro[\s-]?pav[eé]|pav[eé](?:[\s-]set)?|channel[\s-]set|"
     r"three[\s-]stone|trilogy|eternity|side[\s-]stones?|accent[\s-]stones?|milgrain|"
-    r"cluster"
+    r"split[\s-](?:shank|shoulders?)|cluster"  # a split shank: in the spec, not yet built
 )
 
 # Head, claw and shoulder styles, as (field, value, words); shoulders first: "cathedral
 # shoulders" is the shank's, a bare "cathedral" is the head's.
 _STYLE_WORDS = (
-    ("shank.shoulders", "split", r"split[\s-](?:shank|shoulders?)"),
     ("shank.shoulders", "tapered", r"taper(?:ed|ing)[\s-]shoulders?"),
     ("shank.shoulders", "cathedral", r"cathedral[\s-]shoulders?"),
     ("shank.shoulders", "plain", r"plain[\s-]shoulders?"),
