@@ -357,16 +357,23 @@ def _claw(head, k, p2, out2, style, size: _Sizes, seat_tree, zg, band: Band, rai
         if clear:
             break
         tip_z += 0.05
-    # the foot: the basket narrows toward the band and stands inside it
+    # the foot: the basket narrows toward the band and stands inside it; the leg turns
+    # upright lower down where the stone's pavilion is full (it must pass clear of it)
     half_w = band.width / 2
-    fx = low[0] * 0.55
-    fy = float(np.clip(low[1] * 0.55, -(half_w - r_b), half_w - r_b)) if half_w > r_b else 0
-    tilt = math.atan2(math.hypot(low[0] - fx, low[1] - fy), low[2] - band.crest_z)
-    depth = min(FOOT_DEPTH + r_b * math.sin(tilt), band.thickness - 0.4)
-    foot = np.array([fx, fy, float(band.surface_z(fx)) - depth])
-    # the leg: straight from the foot, turning upright on a curve wider than the wire
-    turn = min(1.4, 0.45 * (low[2] - foot[2]))
-    leg = claws.bezier(foot, foot + (low - foot) * 0.35, low - [0, 0, turn], low, 8)
+    for _ in range(8):
+        fx = low[0] * 0.55
+        fy = float(np.clip(low[1] * 0.55, -(half_w - r_b), half_w - r_b)) if half_w > r_b else 0
+        tilt = math.atan2(math.hypot(low[0] - fx, low[1] - fy), low[2] - band.crest_z)
+        depth = min(FOOT_DEPTH + r_b * math.sin(tilt), band.thickness - 0.4)
+        foot = np.array([fx, fy, float(band.surface_z(fx)) - depth])
+        # the leg: straight from the foot, turning upright on a curve wider than the wire
+        turn = min(1.4, 0.45 * (low[2] - foot[2]))
+        leg = claws.bezier(foot, foot + (low - foot) * 0.35, low - [0, 0, turn], low, 8)
+        radii_leg = np.linspace(r_b, r_g, len(leg))
+        if all((seat_tree.find_nearest(Vector(q))[3] or 9) > r + 0.05
+               for q, r in zip(leg[1:], radii_leg[1:], strict=True)):  # fmt: skip
+            break
+        low = low - [0, 0, 0.25]
     upright = np.linspace(low, high, 4)[1:-1]
     label = f"prong {k + 1} at ({p2[0]:+.1f}, {p2[1]:+.1f}) mm"
     girdle3 = np.array([*p2, zg])
