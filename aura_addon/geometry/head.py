@@ -371,7 +371,7 @@ def _claw(head, k, p2, out2, style, size: _Sizes, seat_tree, zg, band: Band, rai
         leg = claws.bezier(foot, foot + (low - foot) * 0.35, low - [0, 0, turn], low, 8)
         radii_leg = np.linspace(r_b, r_g, len(leg))
         if all((seat_tree.find_nearest(Vector(q))[3] or 9) > r + 0.05
-               for q, r in zip(leg[1:], radii_leg[1:], strict=True)):  # fmt: skip
+               for q, r in zip(leg[1:-2], radii_leg[1:-2], strict=True)):  # fmt: skip
             break
         low = low - [0, 0, 0.25]
     upright = np.linspace(low, high, 4)[1:-1]
@@ -430,9 +430,10 @@ def _rail(cut_name, L, W, legs, z: float, radius: float, seat_tree, prisms) -> M
     for k, th in enumerate(theta):  # clear of the stone's pavilion at this height
         direction = Vector((math.cos(th), math.sin(th), 0.0))
         for tree, margin in ((seat_tree, 0.15), (prisms, 0.1)):
-            hit = tree.ray_cast(Vector((0.0, 0.0, z)), direction)[0]
-            if hit is not None:
-                want[k] = max(want[k], math.hypot(hit.x, hit.y) + radius + margin)
+            for dz, reach in ((0.0, radius), (0.7 * radius, 0.72 * radius)):  # its top too
+                hit = tree.ray_cast(Vector((0.0, 0.0, z + dz)), direction)[0]
+                if hit is not None:
+                    want[k] = max(want[k], math.hypot(hit.x, hit.y) + reach + margin)
     window = 5  # a circular moving maximum, then a moving mean: bulges, never dents
     padded = np.concatenate([want[-window:], want, want[:window]])
     want = np.array([padded[k : k + 2 * window + 1].max() for k in range(n)])
