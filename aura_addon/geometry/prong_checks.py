@@ -306,7 +306,7 @@ def _where(metal: Metal, part: str, point, value) -> dict:
     return {
         "part": part,
         "position_mm": np.round(np.asarray(point), 3).tolist(),
-        "value": round(float(value), 4),
+        "value": None if value is None else round(float(value), 4),
         "faces": metal.faces_near(point, 0.8),
     }
 
