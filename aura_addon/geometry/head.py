@@ -229,11 +229,14 @@ def _bvh(mesh: MeshData) -> BVHTree:
 def _tip_height(tree: BVHTree, x: float, y: float, z0: float, reach: float) -> float:
     """Lowest height over (x, y) where a tip of this reach stays TIP_CLEAR off the seat."""
     z = z0
-    for _ in range(200):
-        _loc, _n, _i, d = tree.find_nearest(Vector((x, y, z)))
-        if d is not None and d >= reach + TIP_CLEAR:
-            return z
-        z += 0.02
+    for step in (0.2, 0.02):  # coarse, then back one coarse step and fine
+        for _ in range(200):
+            _loc, _n, _i, d = tree.find_nearest(Vector((x, y, z)))
+            if d is not None and d >= reach + TIP_CLEAR:
+                break
+            z += step
+        if step > 0.02 and z > z0:
+            z = max(z0, z - step)
     return z
 
 
