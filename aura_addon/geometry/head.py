@@ -504,7 +504,7 @@ def _bezel(head: Head, cut_name: str, cut, band: Band, profile: ProcessProfile) 
     half = max(band.width / 2 - 0.45, 0.3)
     base[:, 1] *= min(1.0, half / max(np.abs(base[:, 1]).max(), 1e-9))
     base[:, 0] *= 0.8
-    base[:, 2] = band.surface_z(base[:, 0]) - 0.6
+    base[:, 2] = band.surface_z(base[:, 0]) - min(0.9, band.thickness - 0.5)
     between = [mid + (base - mid) * f for f in (0.25, 0.5, 0.75)]  # small faces where it
     head.metal.append(loft([lip, girdle, mid, *between, base]))  # meets the band's round top
     # the opening over the stone, a hair outside the seat's girdle band
