@@ -103,6 +103,7 @@ def test_demo_prompt_to_print_ready_stl(server, tmp_path):
     for shown in (
         "US 7",
         f"{report['weight_g']} g",
+        f"{len(report['checks'])}/{len(report['checks'])} passed",
         "demo_ring.stl",
         "demo_ring.3mf",
         "demo_ring.json",

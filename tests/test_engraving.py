@@ -8,7 +8,7 @@ import bpy
 import numpy as np
 import pytest
 
-from aura_addon import pipeline
+from aura_addon.builder import pipeline
 from aura_addon.jewelry.materials import METALS
 from aura_addon.jewelry.spec import DesignSpec, SpecError
 from tests import stl_tools

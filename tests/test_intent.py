@@ -381,3 +381,34 @@ def test_process_words(text, profile, shrinkage):
 def test_shrinkage_out_of_range_names_the_field():
     with pytest.raises(IntentError, match=r"process\.shrinkage_pct"):
         parse("a band, shrinkage 9%")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 ct round diamond, cathedral, high set, double claws",
+         {"setting.head": "cathedral", "setting.height": "high", "setting.tips": "double",
+          "setting.type": "prong"}),
+        ("oval sapphire in a low set basket with tab prongs and tapered shoulders",
+         {"setting.head": "basket", "setting.height": "low", "setting.tips": "flat",
+          "shank.shoulders": "tapered"}),
+        ("solitaire with v-prongs, cathedral shoulders, platinum",
+         {"setting.tips": "v", "shank.shoulders": "cathedral"}),
+        ("princess cut with claw tips on a flat profile band",
+         {"setting.tips": "round", "shank.profile": "flat"}),
+    ],
+)  # fmt: skip
+def test_head_and_shoulder_words(text, expected):
+    result = parse(text)
+    for path, value in expected.items():
+        assert field(result.spec, path) == value, (path, result.spec.to_dict())
+    for path in expected:
+        if path != "setting.type":
+            assert result.understood[path]["source"] == "words", path
+    assert "cathedral" not in result.understood.get("ignored", {}).get("words", "")
+
+
+def test_a_split_shank_is_reported_not_built_yet():
+    result = parse("1 ct round diamond, split shank, 18k yellow")
+    assert result.spec.shank.shoulders == "plain"
+    assert "split shank" in result.understood["ignored"]["words"]

@@ -387,7 +387,7 @@ def test_check_print_finds_and_selects_thin_walls(settings):
     thin = pipeline.recheck(design.result_of(metal)).thin_faces
     assert bpy.ops.aura.select_failing(edit_mode=False) == {"FINISHED"}
     selected = [p.index for p in metal.data.polygons if p.select]
-    assert selected == sorted(thin) and len(selected) > 0
+    assert set(thin) <= set(selected) and len(selected) > 0  # and any failing claw's faces
     assert not cube.select_get() and bpy.context.view_layer.objects.active == metal
     # in edit mode (face select) Blender also selects faces whose corners are all selected
     assert bpy.ops.aura.select_failing() == {"FINISHED"}

@@ -306,6 +306,10 @@ SPECS = [
     {"size": {"system": "CH", "value": 12}, "gem": {"cut": "round", "stone": "cz", "size_mm": 5.2}},
     {"size": {"diameter_mm": 18.1}, "setting": {"type": "prong", "prongs": 6}},
     {
+        "shank": {"shoulders": "split"},
+        "setting": {"prongs": 4, "head": "cathedral", "height": "high", "tips": "double"},
+    },
+    {
         "size": {"system": "US", "value": 6.25},
         "shank": {
             "profile": "d",
@@ -345,7 +349,7 @@ def test_spec_round_trips_through_the_fields(settings, data):
     assert back.metal == spec.metal and back.shank == spec.shank and back.name == spec.name
     assert back.setting.type == spec.setting.type
     if spec.setting.type == "prong":
-        assert back.setting.prongs == spec.setting.prongs
+        assert back.setting == spec.setting  # prongs, head style, height and tips
     assert (back.gem is None) == (spec.gem is None)
     if spec.gem is not None:
         assert (back.gem.cut, back.gem.stone) == (spec.gem.cut, spec.gem.stone)

@@ -81,15 +81,19 @@ def build_parts(spec: DesignSpec, motif_path=None) -> RingParts:
         if getattr(spec, section) is not None:
             raise SpecError(section, "set", "not built yet: leave it out (accents are built)")
     diameter = spec.size.inner_diameter_mm
-    base = shank.shank_mesh(spec.shank, diameter)
-    crest = shank.top_outer_radius(spec.shank, diameter)
+    band_spec = shank.with_shoulders(spec.shank)  # tapered shoulders widen under the head
+    base = shank.shank_mesh(band_spec, diameter)
+    crest = shank.top_outer_radius(band_spec, diameter)
     parts: list[MeshData] = []
     labels: list[int] = []
     cutters: list[MeshData] = []
     hd = None
     beside = None
     if spec.gem is not None:
-        hd = head.build_head(spec.gem, spec.setting, crest)
+        band = head.Band(crest, band_spec.width_top, band_spec.thickness_top)
+        hd = head.build_head(spec.gem, spec.setting, band, metal=spec.metal,
+                             profile=process.profile(spec.process.profile),
+                             shoulders=spec.shank.shoulders)  # fmt: skip
         parts += hd.metal
         labels += [fuse.PART_HEAD] * len(hd.metal)
         cutters += hd.cutters
@@ -98,7 +102,7 @@ def build_parts(spec: DesignSpec, motif_path=None) -> RingParts:
     rows = []
     if spec.accents is not None:
         profile = process.profile(spec.process.profile)
-        row = accents.build_row(spec.accents, spec.shank, diameter, profile, beside)
+        row = accents.build_row(spec.accents, band_spec, diameter, profile, beside)
         rows.append(row)
         parts += row.metal
         labels += [fuse.PART_HEAD] * len(row.metal)  # setting metal, not the band's section
@@ -106,7 +110,7 @@ def build_parts(spec: DesignSpec, motif_path=None) -> RingParts:
     if motif_path is not None and spec.motif is not None:
         ready = prepared_motif(spec, motif_path)
         # the back where the band's sides stop being upright, never into the finger's room
-        seat = diameter / 2 + max(shank.upright_top(spec.shank) - MOTIF_BACK_MARGIN, MOTIF_FLOOR)
+        seat = diameter / 2 + max(shank.upright_top(band_spec) - MOTIF_BACK_MARGIN, MOTIF_FLOOR)
         motifs = motif.placements(ready.shape, crest, seat, beside)
         parts += motifs
         labels += [fuse.PART_MOTIF] * len(motifs)

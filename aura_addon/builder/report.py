@@ -30,6 +30,7 @@ class Parts:
 
     lots: list[StoneLot] = field(default_factory=list)
     engraved: list = field(default_factory=list)  # geometry.engraving.Cut
+    head: object | None = None  # geometry.head.Head: the stone and where its claws run
 
 
 def parts_of(spec: DesignSpec, built) -> Parts:
@@ -77,9 +78,20 @@ def measure(mesh, spec: DesignSpec, parts: Parts, *, name: str) -> tuple[dict, l
     against the spec's process profile (geometry.checks.casting_checks)."""
     design = spec.size.inner_diameter_mm
     measured = judge(mesh, spec)
-    found = measured.checks + engraving_checks(mesh, spec, parts.engraved)
     stats = measured.stats
     diameter = stats.inner_diameter_mm
+    found = measured.checks + engraving_checks(mesh, spec, parts.engraved)
+    failing = set(measured.failing_faces)
+    head_figures = None
+    if parts.head is not None:  # claws, grip, seat notch, stone and culet, on this mesh
+        from ..geometry import prong_checks
+
+        profile = process.profile(spec.process.profile)
+        head_found, head_figures, faces = prong_checks.check_head(
+            mesh, parts.head, diameter, profile
+        )
+        found += head_found
+        failing |= set(faces)
     metal = METALS[spec.metal]
     report = {
         "name": name,
@@ -116,8 +128,9 @@ def measure(mesh, spec: DesignSpec, parts: Parts, *, name: str) -> tuple[dict, l
             for i, c in enumerate(parts.engraved)
         ],
     }
+    report["head"] = head_figures
     report["gems"] = report["stones"]["items"]  # the older name of the same list
-    return report, measured.failing_faces
+    return report, sorted(failing)
 
 
 def _r(value, digits: int = 4):

@@ -89,6 +89,23 @@ def _weld(mesh: bpy.types.Mesh) -> None:
         bm.free()
 
 
+def _dissolve_valence_two(mesh: bpy.types.Mesh) -> None:
+    """Merge away vertices on only two edges (two n-gons sharing two edges): triangulated,
+    both n-gons would cut the same diagonal and the STL would have an edge of four faces."""
+    ends = np.empty(len(mesh.edges) * 2, dtype=np.int32)
+    mesh.edges.foreach_get("vertices", ends)
+    if not (np.bincount(ends, minlength=len(mesh.vertices)) == 2).any():
+        return
+    bm = bmesh.new()
+    try:
+        bm.from_mesh(mesh)
+        lone = [v for v in bm.verts if len(v.link_edges) == 2]
+        bmesh.ops.dissolve_verts(bm, verts=lone)
+        bm.to_mesh(mesh)
+    finally:
+        bm.free()
+
+
 def label_faces(mesh: bpy.types.Mesh, part: int) -> None:
     """Mark every face of `mesh` as coming from `part`."""
     attr = mesh.attributes.get(PART_ATTR) or mesh.attributes.new(PART_ATTR, "INT", "FACE")
@@ -147,6 +164,7 @@ def _fuse_with(
         seconds = time.perf_counter() - t0
         mesh = bpy.data.meshes.new_from_object(evaluated)
         mesh.name = name
+        _dissolve_valence_two(mesh)
         return mesh, seconds
     finally:
         for obj in scratch:

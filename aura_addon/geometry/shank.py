@@ -13,6 +13,7 @@ faces, and the measured inner diameter equals the size's to well under 0.01 mm.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -65,6 +66,23 @@ def profile(kind: str, width: float, thickness: float) -> list[tuple[float, floa
         outer = side + [(t, 0.0)] + [(u, -v) for u, v in reversed(side)]
         return inner + outer
     raise ValueError(f"shank.profile: {kind!r} is unknown")
+
+
+TAPER_WIDTH = 1.45  # tapered shoulders: the band widens this much under the head
+TAPER_THICKNESS = 1.15
+
+
+def with_shoulders(shank: Shank) -> Shank:
+    """The band as its shoulders shape it: tapered shoulders widen and thicken it under the
+    head (unless the spec gives its own top width and thickness)."""
+    if shank.shoulders != "tapered":
+        return shank
+    return replace(
+        shank,
+        top_width_mm=shank.top_width_mm or round(min(shank.width_mm * TAPER_WIDTH, 15.0), 3),
+        top_thickness_mm=shank.top_thickness_mm
+        or round(min(shank.thickness_mm * TAPER_THICKNESS, 6.0), 3),
+    )
 
 
 def taper_weight(theta: np.ndarray) -> np.ndarray:

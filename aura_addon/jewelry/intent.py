@@ -145,7 +145,23 @@ _UNAVAILABLE = (
     r"hidden\s+halo|double\s+halo|halo|"
     r"three[\s-]stone(?:\s+with\s+(?:[a-z]+\s+)?sides?(?:[\s-]stones?)?)?|trilogy|"
     r"(?:[a-z]+\s+)?side[\s-]stones?|sides|milgrain|"
-    r"cathedral|split[\s-]shank|cluster"
+    r"split[\s-](?:shank|shoulders?)|cluster"  # a split shank: in the spec, not yet built
+)
+
+# Head, claw and shoulder styles, as (field, value, words); shoulders first: "cathedral
+# shoulders" is the shank's, a bare "cathedral" is the head's.
+_STYLE_WORDS = (
+    ("shank.shoulders", "tapered", r"taper(?:ed|ing)[\s-]shoulders?"),
+    ("shank.shoulders", "cathedral", r"cathedral[\s-]shoulders?"),
+    ("shank.shoulders", "plain", r"plain[\s-]shoulders?"),
+    ("setting.head", "cathedral", r"cathedral(?:[\s-](?:head|setting|mount(?:ing)?|style))?"),
+    ("setting.head", "basket", r"basket(?:[\s-](?:head|setting|style))?|peg[\s-]head"),
+    ("setting.height", "low", r"low[\s-](?:set|profile|setting|head)"),
+    ("setting.height", "high", r"high[\s-](?:set|profile|setting|head)|tall[\s-]head"),
+    ("setting.tips", "flat", r"(?:flat|tab)[\s-](?:tipped[\s-])?(?:prongs?|claws?|tips?)"),
+    ("setting.tips", "v", r"v[\s-](?:prongs?|claws?|tips?)|chevron[\s-](?:prongs?|claws?|tips?)"),
+    ("setting.tips", "double", r"double[\s-](?:prongs?|claws?)"),
+    ("setting.tips", "round", r"(?:round|claw)[\s-](?:tipped[\s-])?(?:prongs?|tips?)"),
 )
 # Accent rows along the band (spec v2 `accents`)
 _LAYOUT_WORDS = {
@@ -284,6 +300,7 @@ class _Reader:
         self._motif_size()
         self._band_width()
         self._carat()
+        self._styles()  # before the profile: "flat prongs" are claws, not a flat band
         self._profile()  # before the cuts: "half round" is a profile, not a round stone
         self._stone_and_cut()
         self._setting()
@@ -573,6 +590,14 @@ class _Reader:
         for m in t.take(add):
             self.add("add_gem", m, True)
 
+    def _styles(self) -> None:
+        t = self.text
+        for key, value, pattern in _STYLE_WORDS:
+            for m in t.take(rf"\b(?:{pattern})\b"):
+                self.add(key, m, value)
+                if key == "setting.tips":
+                    self.add("setting.type", m, "prong")
+
     def _profile(self) -> None:
         t = self.text
         for profile, pattern in _PROFILE_WORDS.items():
@@ -734,7 +759,7 @@ class _Builder:
 
     def _shank(self) -> None:
         shank = self.d["shank"]
-        for key in ("shank.profile", "shank.width_mm", "shank.thickness_mm"):
+        for key in ("shank.profile", "shank.width_mm", "shank.thickness_mm", "shank.shoulders"):
             found = self.r.get(key)
             if found:
                 shank[key.split(".")[1]] = found.value
@@ -816,7 +841,12 @@ class _Builder:
         if prongs and setting["type"] == "prong":
             setting["prongs"] = prongs.value
             self.set_from("setting.prongs", prongs)
-        elif solitaire and setting["type"] == "prong" and not self.refining:
+        for key in ("setting.head", "setting.height", "setting.tips"):
+            found = r.get(key)
+            if found:
+                setting[key.split(".")[1]] = found.value
+                self.set_from(key, found)
+        if solitaire and not prongs and setting["type"] == "prong" and not self.refining:
             setting["prongs"] = 4
             self.sources["setting.prongs"] = {
                 "source": "words",
@@ -928,6 +958,7 @@ def field_values(spec) -> list[tuple[str, object]]:
     ]
     if spec.shank.top_width_mm is not None:
         rows.append(("shank.top_width_mm", spec.shank.top_width_mm))
+    rows.append(("shank.shoulders", spec.shank.shoulders))
     gem = spec.gem
     rows.append(("gem", None if gem is None else f"{gem.cut}-cut {gem.stone}"))
     if gem is not None:
@@ -944,6 +975,9 @@ def field_values(spec) -> list[tuple[str, object]]:
     rows.append(("stamp", spec.stamp))
     if spec.setting.type == "prong":
         rows.append(("setting.prongs", spec.setting.prongs))
+        rows.append(("setting.tips", spec.setting.tips))
+    if spec.setting.type != "none":
+        rows += [("setting.head", spec.setting.head), ("setting.height", spec.setting.height)]
     motif = spec.motif
     rows.append(("motif", None if motif is None else motif.prompt))
     if motif is not None:

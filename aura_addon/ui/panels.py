@@ -118,6 +118,7 @@ class VIEW3D_PT_aura_ring(_AuraPanel, bpy.types.Panel):
         col = layout.column(align=True)
         col.prop(settings, "shank_width")
         col.prop(settings, "shank_thickness")
+        layout.prop(settings, "shoulders")
         layout.prop(settings, "shank_taper")
         if settings.shank_taper:
             col = layout.column(align=True)
@@ -153,8 +154,11 @@ class VIEW3D_PT_aura_stone(_AuraPanel, bpy.types.Panel):
         if summary:
             layout.label(text=summary, icon="SHADING_SOLID")
         layout.prop(settings, "setting_type")
+        layout.prop(settings, "head_style")
+        layout.row().prop(settings, "head_height", expand=True)
         if settings.setting_type == "prong":
             layout.row().prop(settings, "prongs", expand=True)
+            layout.row().prop(settings, "prong_tips", expand=True)
 
 
 class VIEW3D_PT_aura_accents(_AuraPanel, bpy.types.Panel):

@@ -31,10 +31,14 @@ from ..jewelry.spec import (
     BACKENDS,
     CARAT,
     GEM_MM,
+    HEAD_HEIGHTS,
+    HEAD_STYLES,
     MOTIF_MM,
     PROFILES,
+    PRONG_TIPS,
     SHANK_THICKNESS,
     SHANK_WIDTH,
+    SHOULDERS,
     Accents,
     DesignSpec,
     Engraving,
@@ -106,6 +110,21 @@ STONE_ITEMS = list((s.name, s.label, f"{s.label}, {s.density:g} g/cm3") for s in
 METAL_ITEMS = list((m.name, m.label, f"{m.label}, {m.density:g} g/cm3") for m in METALS.values())
 SETTING_ITEMS = list((t, SETTING_LABELS[t], f"{SETTING_LABELS[t]}") for t in ("prong", "bezel"))
 PRONG_ITEMS = list((str(n), str(n), f"{n} prongs") for n in (3, 4, 6))
+HEAD_LABELS = {
+    "basket": ("Basket", "Claws leaning in from the girdle to the band, gallery rail under it"),
+    "cathedral": ("Cathedral", "Arches rising from the shoulders into the head"),
+}
+HEAD_ITEMS = list((h, *HEAD_LABELS[h]) for h in HEAD_STYLES)
+HEIGHT_ITEMS = list((h, h.title(), f"{h.title()} set: the stone's height over the band")
+                     for h in HEAD_HEIGHTS)  # fmt: skip
+TIP_LABELS = {
+    "round": ("Claw", "Round claw tips"),
+    "flat": ("Tab", "Flat tab tips, wider across"),
+    "v": ("V", "V tips on every claw (points and corners always get V)"),
+    "double": ("Double", "A pair of claws at each place"),
+}
+TIP_ITEMS = list((t, *TIP_LABELS[t]) for t in PRONG_TIPS)
+SHOULDER_ITEMS = list((s, s.title(), f"{s.title()} shoulders") for s in SHOULDERS)
 BACKEND_ITEMS = list((b, *BACKEND_LABELS[b]) for b in BACKENDS)
 GEM_BY_ITEMS = [
     ("CARAT", "Carat", "Give the stone's weight; its size follows from the cut"),
@@ -190,6 +209,7 @@ def shank_of(settings) -> Shank:
         thickness_mm=round(settings.shank_thickness, 3),
         top_width_mm=round(settings.shank_top_width, 3) if settings.shank_taper else None,
         top_thickness_mm=round(settings.shank_top_thickness, 3) if settings.shank_taper else None,
+        shoulders=settings.shoulders,
     )
 
 
@@ -200,7 +220,13 @@ def spec_from_settings(settings) -> DesignSpec:
     if gem is None:
         setting = Setting(type="none", prongs=4)
     else:
-        setting = Setting(type=settings.setting_type, prongs=int(settings.prongs))
+        setting = Setting(
+            type=settings.setting_type,
+            prongs=int(settings.prongs),
+            head=settings.head_style,
+            height=settings.head_height,
+            tips=settings.prong_tips,
+        )
     motif = None
     if settings.has_motif:
         motif = Motif(
@@ -292,6 +318,7 @@ def apply_spec(settings, spec: DesignSpec) -> None:
     settings.shank_taper = tapered
     settings.shank_top_width = shank.width_top
     settings.shank_top_thickness = shank.thickness_top
+    settings.shoulders = shank.shoulders
     settings.has_gem = spec.gem is not None
     if spec.gem is not None:
         gem = spec.gem
@@ -308,6 +335,9 @@ def apply_spec(settings, spec: DesignSpec) -> None:
             settings.gem_carat = gem.carat_weight()
         settings.setting_type = spec.setting.type
         settings.prongs = str(spec.setting.prongs)
+        settings.head_style = spec.setting.head
+        settings.head_height = spec.setting.height
+        settings.prong_tips = spec.setting.tips
     settings.has_accents = spec.accents is not None
     if spec.accents is not None:
         a = spec.accents
@@ -484,6 +514,10 @@ def _gem_props():
         ),
         "setting_type": EnumProperty(name="Setting", items=SETTING_ITEMS, default="prong"),
         "prongs": EnumProperty(name="Prongs", items=PRONG_ITEMS, default="4"),
+        "head_style": EnumProperty(name="Head", items=HEAD_ITEMS, default="basket"),
+        "head_height": EnumProperty(name="Height", items=HEIGHT_ITEMS, default="medium"),
+        "prong_tips": EnumProperty(name="Tips", items=TIP_ITEMS, default="round"),
+        "shoulders": EnumProperty(name="Shoulders", items=SHOULDER_ITEMS, default="plain"),
         "metal": EnumProperty(name="Metal", items=METAL_ITEMS, default="gold_18k_yellow"),
     }  # fmt: skip
 
