@@ -195,7 +195,7 @@ def test_a_stone_sunk_into_its_head_fails_the_clearance_check():
 
 def test_points_and_corners_get_v_claws():
     spec = DesignSpec.from_dict({"gem": {"cut": "marquise", "carat": 1.0}})
-    hd = pipeline.build_parts(spec)[3]
+    hd = pipeline.build_parts(spec).head
     styles = [p.style for p in hd.prongs]
     tips = [p for p in hd.prongs if abs(p.girdle[0]) < 0.05]  # the two points, on the Y axis
     assert len(tips) == 2 and all(p.style == "v" for p in tips)
