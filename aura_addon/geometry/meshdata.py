@@ -107,6 +107,26 @@ def post(
     return loft(rings, cap_first=True, cap_last=False)
 
 
+def tube_loop(path: np.ndarray, radius: float, segments: int = 12) -> MeshData:
+    """A closed tube of round section along a closed, level (constant z) path of points."""
+    m = len(path)
+    ang = np.linspace(0, 2 * np.pi, segments, endpoint=False)
+    up = np.array([0.0, 0.0, 1.0])
+    verts = []
+    for i in range(m):
+        tangent = path[(i + 1) % m] - path[i - 1]
+        tangent /= np.linalg.norm(tangent)
+        side = np.cross(tangent, up)  # same frame all round: no twist between rings
+        verts.append(path[i] + radius * (np.outer(np.cos(ang), up) + np.outer(np.sin(ang), side)))
+    faces = []
+    for i in range(m):
+        a, b = i * segments, ((i + 1) % m) * segments
+        for k in range(segments):
+            k1 = (k + 1) % segments
+            faces.append((a + k, a + k1, b + k1, b + k))
+    return MeshData(np.vstack(verts), faces).outward()
+
+
 def concat(parts: list[MeshData]) -> MeshData:
     """One mesh of several (e.g. all seats of a row, for one boolean instead of many)."""
     verts, faces, offset = [], [], 0
