@@ -141,22 +141,37 @@ class Surface:
             sound,
             polygon,
             parts,
-            _details(mesh, tris, polygon),
+            _details(mesh, verts, tris, polygon),
         )
 
 
-def _details(mesh: bpy.types.Mesh, tris: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+DETAIL_MARGIN_MM = 1.0  # around engraved letters: a ball at the wall minimum would dip into them
+
+
+def _details(
+    mesh: bpy.types.Mesh, verts: np.ndarray, tris: np.ndarray, polygon: np.ndarray
+) -> np.ndarray:
     """Triangles of engraved details (scene.DETAIL_INDEX, which the boolean carries) and those
-    touching them: a letter's rim meets the surface square, and walls and gaps measured there
-    would be the letter's own; the engraving has its own depth check."""
+    within DETAIL_MARGIN_MM of them: a ball tangent beside a letter dips into its groove, so
+    walls and gaps measured there would be the letter's own; the engraving has its own
+    depth check. Nearness by a grid of margin-sized cells (the letters' cells and theirs)."""
     index = np.zeros(len(mesh.polygons), dtype=np.int32)
     mesh.polygons.foreach_get("material_index", index)
     own = index[polygon] == DETAIL_INDEX if len(tris) else np.zeros(0, dtype=bool)
     if not own.any():
         return own
-    near = np.zeros(int(tris.max()) + 1, dtype=bool)
-    near[tris[own].ravel()] = True
-    return near[tris].any(axis=1)
+    lo = verts.min(axis=0)
+
+    def cells(points):
+        c = np.floor((points - lo) / DETAIL_MARGIN_MM).astype(np.int64)
+        return c[:, 0] * 1_000_000 + c[:, 1] * 1_000 + c[:, 2]
+
+    letters = np.floor((verts[np.unique(tris[own])] - lo) / DETAIL_MARGIN_MM).astype(np.int64)
+    offsets = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)])
+    near = (letters[:, None, :] + offsets[None]).reshape(-1, 3)
+    marked = np.unique(near[:, 0] * 1_000_000 + near[:, 1] * 1_000 + near[:, 2])
+    centres = verts[tris].mean(axis=1)
+    return own | np.isin(cells(centres), marked)
 
 
 def mesh_stats(mesh: bpy.types.Mesh, surface: Surface | None = None) -> MeshStats:
