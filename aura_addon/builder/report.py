@@ -38,6 +38,7 @@ def parts_of(spec: DesignSpec, built) -> Parts:
     return Parts(
         lots=[lot for _suffix, lot, _meshes in built.stone_sets(spec)],
         engraved=list(built.engraved),
+        head=built.head,
     )
 
 

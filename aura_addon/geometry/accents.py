@@ -260,8 +260,7 @@ def build_row(
     if acc.layout == "channel":
         # the lips' flat underside clears the seat's crown where they reach over the girdle,
         # so no crown notch thins them between two stones
-        style = gem_cuts.STYLES[acc.cut]
-        slope = cut.crown_height / (width / 2 * (1 - style.table))
+        slope = cut.crown_height / (width / 2 * (1 - cut.table_fraction))
         below_top = lip + seat.girdle_top - cut.girdle_top + (grip + 2 * clr) * slope + 0.03
 
     gap = acc.gap_mm
@@ -271,7 +270,7 @@ def build_row(
 
     # the pavilions of neighbouring seats part by `rate` mm per mm of depth on each side;
     # the trough's floor lies where the metal left between them is a casting wall
-    rate = (1 - gem_cuts.STYLES[acc.cut].belly) * width / cut.pavilion_depth
+    rate = (1 - cut.pavilion_scale(0.5)) * width / cut.pavilion_depth
     floor_depth = max(0.05, (wall + 0.1 - (gap - 2 * clr)) / (2 * rate))
     floor_below_top = below_top + g + clr + floor_depth  # strip top -> trough floor
     # under the floor, a casting wall over the finger (a comfort inside domes up at the

@@ -139,6 +139,24 @@ class CutMesh:
     def table_z(self) -> float:
         return self.girdle_thickness / 2 + self.crown_height
 
+    @property
+    def table_fraction(self) -> float:
+        """The table's width as a share of the stone's (across the finger, x), measured."""
+        top = self.table_z - 1e-9
+        return max(abs(v[0]) for v in self.verts if v[2] >= top) / (self.width / 2)
+
+    def pavilion_scale(self, at: float = 0.5) -> float:
+        """The pavilion's width `at` of the way from girdle to culet, as a share of the
+        girdle's (0.5 deep: 0.5 for a straight cone, more for a bellied fancy pavilion)."""
+        z = -self.girdle_thickness / 2 - at * self.pavilion_depth
+        reach = 0.0
+        for face in self.faces:
+            for a, b in zip(face, face[1:] + face[:1], strict=True):
+                (xa, _ya, za), (xb, _yb, zb) = self.verts[a], self.verts[b]
+                if (za - z) * (zb - z) < 0:
+                    reach = max(reach, abs(xa + (xb - xa) * (z - za) / (zb - za)))
+        return reach / (self.width / 2)
+
 
 def cut_mesh(cut: str, length: float, width: float, grow: float = 0.0, culet: bool = False):
     """The stone's closed mesh. `grow` enlarges it (mm each side) for seat cutters."""
