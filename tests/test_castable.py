@@ -28,7 +28,9 @@ def empty_scene():
 
 
 def band_spec(**fields) -> DesignSpec:
-    return DesignSpec.from_dict({"gem": None, **fields})
+    """A plain band; without the fineness stamp, whose letters take the band sections under
+    them out of the measure (tests/test_engraving.py covers the stamp)."""
+    return DesignSpec.from_dict({"gem": None, "stamp": False, **fields})
 
 
 def box(lo, hi) -> MeshData:

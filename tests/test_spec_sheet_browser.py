@@ -109,7 +109,7 @@ def test_the_page_shows_the_weight_and_the_size(page, sheet):
     text = page["text"]
     assert f"{report['weight_g']:.2f} g" in text
     assert report["size"]["spec"] in text and "17.32 mm" in text
-    assert "Stones" in text and "round" in text and "diamond" in text
+    assert "Bill of stones" in text and "round" in text and "diamond" in text
     assert "Preset" in text and "quick" in text
 
 

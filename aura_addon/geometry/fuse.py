@@ -18,8 +18,9 @@ from .meshdata import MeshData
 from .scene import new_object, remove_object
 from .topology import is_closed_solid
 
-# EXACT (the solver before Blender 4.5) can leave two vertices a zero-length edge apart; an
-# STL reader merges them into edges of four faces. Welded at 10 nm, far below any printer.
+# EXACT (the solver before Blender 4.5) can leave two vertices a zero-length edge apart, and
+# so can MANIFOLD where many cutters meet (a pavé row's seats on faceted stones); an STL
+# reader merges them into edges of four faces. Welded at 10 nm, far below any printer.
 WELD_MM = 1e-5
 
 # Every face of the fused metal carries the part it came from (the boolean keeps face
@@ -68,11 +69,15 @@ def fuse(
     labels = labels or [PART_HEAD] * len(parts)
     for candidate in [solver] if solver else solvers():
         mesh, seconds = _fuse_with(base, parts, cutters, name, candidate, labels, later)
-        if candidate == "EXACT":  # MANIFOLD's output has no such edges: no cost on the fast path
-            _weld(mesh)
         attempts.append(candidate)
-        if is_closed_solid(mesh):
-            return FuseResult(mesh, candidate, attempts, seconds)
+        welded = mesh.copy()
+        _weld(welded)
+        for result, spare in ((welded, mesh), (mesh, welded)):  # welded when that stays closed
+            if is_closed_solid(result):
+                bpy.data.meshes.remove(spare)
+                result.name = name
+                return FuseResult(result, candidate, attempts, seconds)
+        bpy.data.meshes.remove(welded)
         bpy.data.meshes.remove(mesh)
     raise RuntimeError(
         f"the metal parts could not be fused into one solid (tried {', '.join(attempts)})"

@@ -291,6 +291,8 @@ class _Reader:
     def run(self) -> None:
         self._negations()
         self._personal()  # quoted text first: its words are the client's, not a design
+        self._styles()  # before accents and the profile: "tapered shoulders" are the shank's,
+        # "flat prongs" are claws, not a flat band
         self._accents()
         self._process()  # before the metals: "printed in metal" names no alloy
         self._metal()
@@ -300,7 +302,6 @@ class _Reader:
         self._motif_size()
         self._band_width()
         self._carat()
-        self._styles()  # before the profile: "flat prongs" are claws, not a flat band
         self._profile()  # before the cuts: "half round" is a profile, not a round stone
         self._stone_and_cut()
         self._setting()
