@@ -25,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from scripts.bench_server import timed_job  # noqa: E402
-from tests.fleet_processes import FleetWorker, RedisProcess  # noqa: E402
+from tests.fleet_processes import BuildWorker, FleetWorker, RedisProcess  # noqa: E402
 from tests.server_process import ServerProcess  # noqa: E402
 
 GOAL_EXTRA_MS = 20.0
@@ -47,19 +47,6 @@ def throughput(server: ServerProcess, jobs: int) -> float:
     for job_id in ids:
         assert server.wait_job(job_id, timeout_s=600)["status"] == "succeeded"
     return jobs / (time.perf_counter() - started)
-
-
-class BuildWorker(FleetWorker):
-    def command(self) -> list[str]:
-        return [
-            sys.executable,
-            str(BATCH),
-            "--worker",
-            "--broker",
-            self.broker_url,
-            "--name",
-            self.name,
-        ]
 
 
 def ring_builds(root: Path, broker: str | None, rings: int) -> float:

@@ -132,3 +132,19 @@ class FleetWorker:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class BuildWorker(FleetWorker):
+    """`aura_batch.py --worker`: a build worker (bpy) on the fleet's build queue."""
+
+    def command(self) -> list[str]:
+        batch = REPO_ROOT / "scripts" / "aura_batch.py"
+        return [
+            sys.executable,
+            str(batch),
+            "--worker",
+            "--broker",
+            self.broker_url,
+            "--name",
+            self.name,
+        ]

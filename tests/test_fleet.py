@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests import stl_tools
-from tests.fleet_processes import FleetWorker, RedisProcess
+from tests.fleet_processes import BuildWorker, FleetWorker, RedisProcess
 from tests.server_process import REPO_ROOT, ServerProcess
 
 BATCH = REPO_ROOT / "scripts" / "aura_batch.py"
@@ -137,21 +137,6 @@ def test_worker_command_names_a_bad_broker_url():
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 2 and "not a Redis URL" in done.stderr
-
-
-class BuildWorker(FleetWorker):
-    """`aura_batch.py --worker`: a build worker (bpy) on the fleet's build queue."""
-
-    def command(self) -> list[str]:
-        return [
-            sys.executable,
-            str(BATCH),
-            "--worker",
-            "--broker",
-            self.broker_url,
-            "--name",
-            self.name,
-        ]
 
 
 def test_batch_across_two_build_workers_matches_the_local_run(redis_server, tmp_path):

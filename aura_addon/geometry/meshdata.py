@@ -118,13 +118,20 @@ def tube_loop(path: np.ndarray, radius: float, segments: int = 12) -> MeshData:
         tangent /= np.linalg.norm(tangent)
         side = np.cross(tangent, up)  # same frame all round: no twist between rings
         verts.append(path[i] + radius * (np.outer(np.cos(ang), up) + np.outer(np.sin(ang), side)))
+    return ring_of_rings(verts)
+
+
+def ring_of_rings(rings: list[np.ndarray]) -> MeshData:
+    """A closed tube through closed rings of equal length (each joined to the next, the last
+    to the first): a band round the finger, a rail round a head. Faces outward."""
+    n, m = len(rings[0]), len(rings)
     faces = []
-    for i in range(m):
-        a, b = i * segments, ((i + 1) % m) * segments
-        for k in range(segments):
-            k1 = (k + 1) % segments
-            faces.append((a + k, a + k1, b + k1, b + k))
-    return MeshData(np.vstack(verts), faces).outward()
+    for k in range(m):
+        a, b = k * n, ((k + 1) % m) * n
+        for i in range(n):
+            j = (i + 1) % n
+            faces.append((a + i, a + j, b + j, b + i))
+    return MeshData(np.vstack(rings), faces).outward()
 
 
 def concat(parts: list[MeshData]) -> MeshData:

@@ -18,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..jewelry.spec import Shank
-from .meshdata import MeshData
+from .meshdata import MeshData, ring_of_rings
 
 SEGMENTS = 192
 CURVE_POINTS = 12
@@ -102,14 +102,7 @@ def shank_mesh(shank: Shank, inner_diameter: float) -> MeshData:
         uv = np.array(profile(shank.profile, width, thick))
         r = (r_in + uv[:, 0]) * corner
         rings.append(np.column_stack([r * math.sin(theta), uv[:, 1], r * math.cos(theta)]))
-    n = len(rings[0])
-    faces = []
-    for k in range(SEGMENTS):
-        a, b = k * n, ((k + 1) % SEGMENTS) * n
-        for i in range(n):
-            j = (i + 1) % n
-            faces.append((a + i, a + j, b + j, b + i))
-    return MeshData(np.vstack(rings), faces).outward()
+    return ring_of_rings(rings)
 
 
 def top_outer_radius(shank: Shank, inner_diameter: float) -> float:
