@@ -21,7 +21,7 @@ from tests.server_process import ServerProcess
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "aura_batch.py"
 DEMO = "1 ct round diamond solitaire, four prongs, 18k yellow gold, US 7, comfort fit"
-MOTIF = "1 ct round diamond solitaire, 18k yellow gold, US 7, comfort fit, with a rose motif"
+MOTIF = "1 ct round diamond solitaire, 18k yellow gold, US 7, comfort fit, with a heart motif"
 US7 = sizes.inner_diameter_mm("US", 7)
 STAMP = re.compile(r"^\[\s*\d+\.\d\ds\] ")
 

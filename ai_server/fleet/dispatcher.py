@@ -46,6 +46,7 @@ class FleetJobManager(JobManager):
         self._outbox: queue.Queue[tuple[str, bool]] = queue.Queue()  # (job id, resuming)
         self._threads: list[threading.Thread] = []
         self._missing_since: dict[str, float] = {}  # job id -> when its worker went quiet
+        self._stranded_since: dict[str, float] = {}  # queued job id -> when it seemed stranded
 
     # ------------------------------------------------------------ life cycle
 
@@ -216,6 +217,7 @@ class FleetJobManager(JobManager):
         while not self._stopping.wait(WATCH_INTERVAL_S):
             try:
                 self._check_running()
+                self._check_stranded()
             except Exception as exc:  # broker down: lost workers can't be told from an outage
                 self._missing_since.clear()
                 log.warning("watchdog: broker unreachable (%s)", exc)
@@ -241,6 +243,37 @@ class FleetJobManager(JobManager):
             if now - since >= broker.HEARTBEAT_TTL_S:
                 self._missing_since.pop(job.id, None)
                 self._worker_lost(job, worker)
+
+    def _check_stranded(self) -> None:
+        """A queued job whose message is neither in its queue nor taken by a busy worker was
+        stranded (a worker held it unacknowledged when Redis restarted; Redis would hand it
+        out again only after the visibility timeout): after a heartbeat's time of that, it is
+        sent again under a new task id; the old message, if it ever comes, is skipped."""
+        queued = self.store.queued_ids()
+        if not queued:
+            self._stranded_since.clear()
+            return
+        lengths = broker.queue_lengths(self.client)
+        idle = {q for w in broker.live_workers(self.client) if not w.get("busy_with")
+                for q in w.get("queues", ())}  # fmt: skip
+        now = time.monotonic()
+        seen = set()
+        for job_id, backend in queued:
+            queue_name = (
+                broker.QUEUE_FOR_LANE[BACKENDS[backend].lane] if backend in BACKENDS else None
+            )
+            if queue_name is None or lengths.get(queue_name) or queue_name not in idle:
+                continue
+            if self.client.hget(broker.job_key(job_id), "sent") != "1":
+                continue  # still on its way out of the outbox
+            seen.add(job_id)
+            since = self._stranded_since.setdefault(job_id, now)
+            if now - since >= broker.HEARTBEAT_TTL_S:
+                self._stranded_since.pop(job_id, None)
+                log.warning("job %s: its message was stranded; sent again", job_id)
+                self._outbox.put((job_id, False))
+        for job_id in set(self._stranded_since) - seen:
+            self._stranded_since.pop(job_id, None)
 
     def _works_on(self, worker: str, job_id: str) -> bool:
         """The worker is alive and still busy with this job (a worker that lost the job,

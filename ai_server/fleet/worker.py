@@ -181,7 +181,7 @@ def run_worker(
     runner = JobRunner(client, registry, name, backends)
     app = broker.celery_app(broker_url)
 
-    @app.task(name=broker.GENERATE_TASK, bind=True)
+    @app.task(name=broker.GENERATE_TASK, bind=True, ignore_result=True)
     def generate(task, payload: dict) -> None:
         runner.run(task.request.id, payload)
 

@@ -88,8 +88,13 @@ SHOWCASE_FILES = (
 )
 
 
+VIEWER_SOURCE = Path(__file__).with_name("viewer")  # the 3D viewer and its licences
+VIEWER_FOLDER = "viewer"  # copied beside the sheet
+
+
 def planned_files(out_dir, views=None) -> list[Path]:
-    """Every file a showcase of these views writes into `out_dir`."""
+    """Every file a showcase of these views writes into `out_dir` (the turntable's aside)."""
     out = Path(out_dir)
     renders = [out / f"view_{name}.png" for name in check_views(views)]
-    return [*renders, *(out / name for name in SHOWCASE_FILES)]
+    viewer = [out / VIEWER_FOLDER / p.name for p in sorted(VIEWER_SOURCE.iterdir()) if p.is_file()]
+    return [*renders, *(out / name for name in SHOWCASE_FILES), *viewer]

@@ -8,8 +8,9 @@ import base64
 import shutil
 from pathlib import Path
 
-SOURCE = Path(__file__).with_name("viewer")
-FOLDER = "viewer"  # beside the sheet
+from .options import VIEWER_FOLDER as FOLDER
+from .options import VIEWER_SOURCE as SOURCE
+
 SCRIPT = f"{FOLDER}/model-viewer.min.js"
 
 
