@@ -34,6 +34,7 @@ log = logging.getLogger("ai_server.fleet")
 
 WATCH_INTERVAL_S = 0.5
 RETRY_SEND_S = 0.5
+STRANDED_AFTER_S = 15.0  # queued, its queue empty and every worker on it idle this long
 _FINISHED = {SUCCEEDED, FAILED, CANCELLED}
 
 
@@ -254,8 +255,11 @@ class FleetJobManager(JobManager):
             self._stranded_since.clear()
             return
         lengths = broker.queue_lengths(self.client)
-        idle = {q for w in broker.live_workers(self.client) if not w.get("busy_with")
-                for q in w.get("queues", ())}  # fmt: skip
+        workers = broker.live_workers(self.client)
+        # a queue is idle when every live worker on it is: then nobody holds a message of it
+        served = {q for w in workers for q in w.get("queues", ())}
+        busy = {q for w in workers if w.get("busy_with") for q in w.get("queues", ())}
+        idle = served - busy
         now = time.monotonic()
         seen = set()
         for job_id, backend in queued:
@@ -268,7 +272,7 @@ class FleetJobManager(JobManager):
                 continue  # still on its way out of the outbox
             seen.add(job_id)
             since = self._stranded_since.setdefault(job_id, now)
-            if now - since >= broker.HEARTBEAT_TTL_S:
+            if now - since >= STRANDED_AFTER_S:
                 self._stranded_since.pop(job_id, None)
                 log.warning("job %s: its message was stranded; sent again", job_id)
                 self._outbox.put((job_id, False))
