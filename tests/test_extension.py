@@ -78,7 +78,7 @@ def test_manifest(built):
     assert manifest["schema_version"] == "1.0.0" and manifest["id"] == "aura"
     assert manifest["name"] == "Aura" and manifest["type"] == "add-on"
     assert manifest["license"] == ["SPDX:GPL-3.0-or-later"]
-    assert manifest["blender_version_min"] == "4.2.0"
+    assert manifest["blender_version_min"] == "4.5.0"
     assert set(manifest["permissions"]) == {"network", "files"}
     assert all(reason.strip() for reason in manifest["permissions"].values())
 
